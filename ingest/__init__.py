@@ -1,0 +1,1 @@
+"""Ingest: bytes (HTML, PDF, text) → documents; Swedish NLP → extractions."""

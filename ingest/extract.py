@@ -1,0 +1,173 @@
+"""Extraction: one fetched page (or file) → a ``Document``, or ``Rejected`` with the reason.
+
+HTML goes through trafilatura (main text without boilerplate, title, date, site name);
+PDF through pypdf; plain text is taken as is (first line = title). Bad input never
+raises: an empty file, binary junk, a truncated or encrypted PDF, an image-only PDF or a
+page over the size limit each become a ``Rejected`` whose reason the user sees.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from regionsok.records import Document, FetchedPage, Rejected
+from regionsok.text import doc_id_for_url
+
+from ingest.boilerplate import strip_boilerplate
+from ingest.decode import decode_bytes, looks_binary
+from ingest.kind import classify_kind
+from ingest.language import detect_language
+from ingest.published import find_published, parse_date
+
+log = logging.getLogger(__name__)
+
+MIN_TEXT_CHARS = 40  # below this, a "document" is a stub (a redirect page, an empty listing)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    """How extraction treats its input."""
+
+    max_bytes: int = 10 * 1024 * 1024
+    min_text_chars: int = MIN_TEXT_CHARS
+
+
+def sniff_format(page: FetchedPage) -> str:
+    """'pdf', 'html' or 'text', from the bytes first, then content type and extension."""
+    head = page.body[:1024].lstrip()
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    ctype = page.content_type.lower()
+    path = PurePosixPath(urlsplit(page.final_url or page.url).path.lower())
+    if "pdf" in ctype or path.suffix == ".pdf":
+        return "pdf"
+    lowered = head[:512].lower()
+    if "html" in ctype or path.suffix in (".html", ".htm") or lowered.startswith((b"<!doctype", b"<html")):
+        return "html"
+    if b"<html" in lowered or b"<body" in lowered:
+        return "html"
+    return "text"
+
+
+def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Document | Rejected:
+    """Turn one page into a document (never raises for bad input)."""
+    options = options or ExtractOptions()
+    where = page.final_url or page.url
+    size = len(page.body)
+    if size == 0:
+        return Rejected(where, "empty file")
+    if size > options.max_bytes:
+        return Rejected(
+            where, f"too large: {size / 1e6:.1f} MB exceeds the {options.max_bytes / 1e6:.1f} MB limit"
+        )
+    fmt = sniff_format(page)
+    if fmt == "pdf":
+        result = _from_pdf(page)
+    elif looks_binary(page.body):
+        return Rejected(where, f"not text: binary content in a file treated as {fmt}")
+    elif fmt == "html":
+        result = _from_html(page)
+    else:
+        result = _from_text(page)
+    if isinstance(result, Rejected):
+        return result
+    title, text, published, site_name = result
+    text = strip_boilerplate(text)
+    if len(text) < options.min_text_chars:
+        return Rejected(where, f"no main text found ({len(text)} characters after extraction)")
+    title = (page.title_hint or title or _first_line(text) or where).strip()[:500]
+    published = parse_date(page.published_hint) or published or find_published(text)
+    kind = classify_kind(text, title=title, url=where, hint=page.kind_hint)
+    return Document(
+        doc_id=page.doc_id or doc_id_for_url(page.url),
+        url=page.url,
+        title=title,
+        text=text,
+        language=detect_language(text),
+        kind=kind,
+        published=published,
+        site_name=site_name,
+        source=page.source,
+        county_code=page.county_code,
+        urls=(page.final_url,) if page.final_url and page.final_url != page.url else (),
+    )
+
+
+_Extracted = tuple[str, str, date | None, str | None]
+
+
+def _from_html(page: FetchedPage) -> _Extracted | Rejected:
+    import trafilatura
+
+    where = page.final_url or page.url
+    html = decode_bytes(page.body, page.content_type)
+    try:
+        extracted = trafilatura.bare_extraction(
+            html, url=where, with_metadata=True, include_comments=False, include_tables=True,
+            favor_precision=True,
+        )
+    except Exception as err:  # trafilatura/lxml raise many types on broken markup
+        return Rejected(where, f"HTML could not be parsed: {type(err).__name__}: {err}")
+    if extracted is None or not (extracted.text or "").strip():
+        return Rejected(where, "no main text found in the HTML")
+    return (extracted.title or "", extracted.text, parse_date(extracted.date), extracted.sitename)
+
+
+def _from_pdf(page: FetchedPage) -> _Extracted | Rejected:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError, PyPdfError
+
+    where = page.final_url or page.url
+    try:
+        reader = PdfReader(io.BytesIO(page.body), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    return Rejected(where, "encrypted PDF (a password is needed)")
+            except Exception:  # noqa: BLE001 - missing crypto backends raise various errors
+                return Rejected(where, "encrypted PDF (cannot be decrypted)")
+        pages = [p.extract_text() or "" for p in reader.pages]
+        meta = reader.metadata
+    except (PdfReadError, PyPdfError) as err:
+        return Rejected(where, f"broken PDF (truncated or corrupt): {err}")
+    except Exception as err:  # noqa: BLE001 - pypdf raises plain errors on truncated streams
+        return Rejected(where, f"broken PDF (truncated or corrupt): {type(err).__name__}: {err}")
+    text = "\n\n".join(_clean_pdf_text(p) for p in pages).strip()
+    if not text:
+        return Rejected(where, f"PDF has no text layer ({len(pages)} pages, image-only or scanned)")
+    title = (meta.title if meta and meta.title else "") or ""
+    published = None
+    if meta is not None:
+        try:
+            created = meta.creation_date
+            published = created.date() if created else None
+        except Exception:  # noqa: BLE001 - malformed date strings in PDF metadata
+            published = None
+    return (title, text, published, None)
+
+
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+
+
+def _clean_pdf_text(text: str) -> str:
+    """Join words hyphenated across lines and drop trailing spaces."""
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def _from_text(page: FetchedPage) -> _Extracted:
+    text = decode_bytes(page.body, page.content_type).replace("\r\n", "\n").replace("\r", "\n")
+    return ("", text.strip(), None, None)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""

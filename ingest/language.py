@@ -1,0 +1,50 @@
+"""Language of a text: 'sv', 'en' or 'other'.
+
+py3langid ships its model inside the package (no download). Its guesses on very short
+texts are poor, so short texts are decided by common function words first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from regionsok.records import Language
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SV = frozenset(
+    "och att det som en på är för med har av till inte den om ett de vi kan ska vid från "
+    "även eller där samt säger under mellan kommer vilka vilken hur".split()
+)
+_EN = frozenset(
+    "the and of to in is for that with on are as by this be from or which what how "
+    "who regions region about address addresses does".split()
+)
+
+
+def detect_language(text: str) -> Language:
+    """Best guess of the language of ``text`` (first ~5,000 characters are enough)."""
+    sample = text[:5000]
+    words = [w.casefold() for w in _WORD.findall(sample)]
+    if not words:
+        return "other"
+    if any(c in sample for c in "åäöÅÄÖ") and len(words) < 8:
+        return "sv"
+    sv = sum(w in _SV for w in words)
+    en = sum(w in _EN for w in words)
+    if len(words) < 12 and sv != en:
+        return "sv" if sv > en else "en"
+    import py3langid  # loads its bundled model once, on first use
+
+    lang, _score = py3langid.classify(sample)
+    if lang in ("sv", "en"):
+        return lang  # type: ignore[return-value]
+    # Nordic neighbours are often confused with Swedish on short, name-heavy texts.
+    if lang in ("no", "nb", "nn", "da") and sv >= en:
+        return "sv"
+    if sv > en and sv >= 3:
+        return "sv"
+    if en > sv and en >= 3:
+        return "en"
+    return "other"

@@ -1,0 +1,198 @@
+"""The ingest stage: inputs → raw pages in the store → documents and versions.
+
+Every input is first stored as a page (raw bytes kept, compressed), then extracted. The
+page, its document (or its rejection) and the page's "ingested" mark are written in one
+transaction, so a process killed at any point leaves each input either fully ingested
+or not at all, and a rerun picks up exactly the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from regionsok.errors import ConfigError
+from regionsok.records import FetchedPage, Rejected
+from regionsok.settings import get_settings
+from regionsok.store import Store
+
+from ingest.extract import ExtractOptions, extract_page
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".html", ".htm", ".pdf", ".txt")
+Progress = Callable[[int], None]  # called with the number of inputs just finished
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; ``failed`` lists every rejected input with its reason."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failed: list[Rejected] = field(default_factory=list)
+    doc_ids: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return self.new + self.changed + self.unchanged + self.duplicate + len(self.failed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+            "duplicate": self.duplicate,
+            "failed": [{"input": r.source, "reason": r.reason} for r in self.failed],
+        }
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the .html/.htm/.pdf/.txt files under folders, sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+def _options() -> ExtractOptions:
+    return ExtractOptions(max_bytes=get_settings().max_page_bytes)
+
+
+def ingest_page(store: Store, page: FetchedPage, report: IngestReport, *, store_raw: bool = True) -> None:
+    """Store one page (unless already stored) and turn it into a document, atomically."""
+    options = _options()
+    if store_raw:
+        meta = store.get_page_meta(page.url)
+        if meta is not None and meta["sha256"] == page.sha256 and _already_ingested(store, page.url):
+            # Same bytes, already ingested: nothing is written at all.
+            if meta["error"]:
+                report.failed.append(Rejected(page.url, meta["error"]))
+                return
+            report.unchanged += 1
+            if meta["doc_id"]:
+                report.doc_ids.add(meta["doc_id"])
+            return
+    with store.transaction():
+        if store_raw:
+            store.save_fetched(page)
+        result = extract_page(page, options)
+        if isinstance(result, Rejected):
+            store.record_error(page.url, result.reason)
+            store.mark_page_ingested(page.url, page.sha256, None, result.reason)
+            report.failed.append(result)
+            log.warning("rejected", extra={"input": page.url, "reason": result.reason})
+            return
+        change, doc_id = store.upsert_document(result)
+        store.clear_error(page.url)
+        store.mark_page_ingested(page.url, page.sha256, doc_id)
+    setattr(report, change, getattr(report, change) + 1)
+    report.doc_ids.add(doc_id)
+
+
+def _already_ingested(store: Store, url: str) -> bool:
+    row = store.conn.execute(
+        "SELECT ingested_sha256 = sha256 FROM pages WHERE url = ?", (url,)
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _file_page(path: Path) -> FetchedPage | Rejected:
+    try:
+        body = path.read_bytes()
+    except OSError as err:
+        return Rejected(str(path), f"cannot read: {err.strerror or err}")
+    ctype = mimetypes.guess_type(path.name)[0] or ""
+    return FetchedPage(
+        url=path.resolve().as_uri(), body=body, content_type=ctype,
+        fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC), source="file",
+    )
+
+
+def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+    """Ingest files and folders (.html/.htm/.pdf/.txt)."""
+    report = IngestReport()
+    for path in expand_paths(paths):
+        page = _file_page(path) if path.exists() else Rejected(str(path), "no such file")
+        if isinstance(page, Rejected):
+            report.failed.append(page)
+        else:
+            ingest_page(store, page, report)
+        if progress:
+            progress(1)
+    return report
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
+    """Records of a JSON Lines file, with line numbers; a bad line is a Rejected, not a crash."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read {path}: {err.strerror or err}") from err
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                yield number, Rejected(where, f"invalid JSON: {err.msg}")
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("url"), str):
+                yield number, Rejected(where, 'a record needs a "url" string')
+                continue
+            if not isinstance(record.get("text"), str) and not isinstance(record.get("html"), str):
+                yield number, Rejected(where, 'a record needs "text" or "html"')
+                continue
+            yield number, record
+
+
+def jsonl_page(record: dict[str, Any]) -> FetchedPage:
+    """A JSONL record as a page: ``html`` is extracted like a crawled page, ``text`` taken as is."""
+    is_html = isinstance(record.get("html"), str)
+    body = (record["html"] if is_html else record["text"]).encode("utf-8")
+    return FetchedPage(
+        url=record["url"], body=body,
+        content_type="text/html; charset=utf-8" if is_html else "text/plain; charset=utf-8",
+        source="jsonl", title_hint=record.get("title"), published_hint=record.get("published"),
+        doc_id=str(record["id"]) if record.get("id") not in (None, "") else None,
+    )
+
+
+def ingest_jsonl(store: Store, path: Path, progress: Progress | None = None) -> IngestReport:
+    """Ingest a JSON Lines file: ``{"id"?, "url", "title"?, "text"? | "html"?, "published"?}``."""
+    report = IngestReport()
+    for _number, record in read_jsonl(path):
+        if isinstance(record, Rejected):
+            report.failed.append(record)
+        else:
+            ingest_page(store, jsonl_page(record), report)
+        if progress:
+            progress(1)
+    return report
+
+
+def ingest_pending_pages(store: Store, progress: Progress | None = None) -> IngestReport:
+    """Ingest pages the crawler stored whose current body has not been ingested yet."""
+    report = IngestReport()
+    for page in store.pages_to_ingest():
+        ingest_page(store, page, report, store_raw=False)
+        if progress:
+            progress(1)
+    return report
+
+
+__all__ = [
+    "IngestReport", "expand_paths", "ingest_jsonl", "ingest_page", "ingest_paths",
+    "ingest_pending_pages",
+]

@@ -1,0 +1,87 @@
+"""The `regionsok` command line: one module per subcommand, each with ``register(app)``.
+
+Commands are thin: parse, call one stage function, format. Exit codes: 0 all ok,
+1 some inputs failed (each listed with its reason), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from regionsok.log import configure_logging
+from regionsok.settings import override_settings
+
+app = typer.Typer(
+    name="regionsok",
+    help=(
+        "Regionsök: crawl Swedish regions', kommuner's and kommunalförbunds' sites, extract what "
+        "their agreements (överenskommelser) and press releases say, and search them.\n\n"
+        "Typical use:\n\n"
+        "  regionsok ingest tests/fixtures/site/     # files or folders (.html/.pdf/.txt)\n\n"
+        "  regionsok index                           # chunk, embed and index new documents\n\n"
+        "  regionsok search 'gambling addiction'     # hybrid search\n\n"
+        "  regionsok nightly                          # crawl → ingest → extract → index\n\n"
+        "Everything is written under one data directory: --data-dir or REGIONSOK_DATA_DIR "
+        "(default ./data)."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="REGIONSOK_DATA_DIR",
+        help="Directory for the store, indexes, model and run reports [default: ./data].",
+        show_default=False,
+    ),
+]
+
+
+def use_data_dir(data_dir: Path | None) -> None:
+    """Apply a command's --data-dir (every command takes one)."""
+    if data_dir is not None:
+        override_settings(data_dir=data_dir)
+
+
+@app.callback()
+def _root(
+    data_dir: DataDirOption = None,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="'text' for people, 'json' for log collectors.")
+    ] = "text",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    use_data_dir(data_dir)
+    configure_logging(log_format=log_format, verbose=verbose)
+
+
+_COMMAND_MODULES = (
+    "ingest",
+    "stats",
+    "export",
+    "model",
+    "extract",
+    "index",
+    "search",
+    "crawl",
+    "nightly",
+    "serve",
+    "regions",
+    "people",
+    "demo",
+)
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(f"regionsok.cli.{_name}").register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,85 @@
+"""`regionsok ingest` — files, folders or a JSON Lines file into the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import unquote
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.cli.progress import err_console, progress_bar
+from regionsok.errors import ConfigError
+from regionsok.store import open_store
+
+EPILOG = """
+Examples:
+
+  regionsok ingest tests/fixtures/html/            # every .html/.htm/.pdf/.txt below a folder
+
+  regionsok ingest avtal.pdf pressmeddelande.html
+
+  regionsok ingest --jsonl records.jsonl           # {"id"?, "url", "title"?, "text"|"html", "published"?}
+
+Re-ingesting unchanged input writes nothing; a changed text becomes a new version and the
+old version is kept. Exit 0 when every input was ingested, 1 when some failed (each is
+listed with its reason), 2 on a usage error.
+"""
+
+
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.html/.htm/.pdf/.txt).")] = None,
+    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="A JSON Lines file of records.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Ingest files, folders or JSON Lines records into the store."""
+    from ingest.pipeline import IngestReport, expand_paths, ingest_jsonl, ingest_paths
+
+    use_data_dir(data_dir)
+    if not paths and jsonl is None:
+        err_console.print("[red]error:[/] give PATH... and/or --jsonl FILE (see --help)")
+        raise typer.Exit(2)
+    report = IngestReport()
+    with open_store() as store:
+        if paths:
+            files = expand_paths(paths)
+            with progress_bar("ingest", len(files)) as advance:
+                _merge(report, ingest_paths(store, paths, progress=advance))
+        if jsonl is not None:
+            try:
+                with progress_bar("ingest jsonl", None) as advance:
+                    _merge(report, ingest_jsonl(store, jsonl, progress=advance))
+            except ConfigError as err:
+                err_console.print(f"[red]error:[/] {err}")
+                raise typer.Exit(2) from err
+    out = Console()
+    if as_json:
+        out.print_json(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        out.print(
+            f"ingested: {report.new} new, {report.changed} changed, {report.unchanged} unchanged, "
+            f"{report.duplicate} duplicate, {len(report.failed)} failed"
+        )
+        for failure in report.failed:
+            typer.echo(f"  failed {display_name(failure.source)}: {failure.reason}")
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def display_name(source: str) -> str:
+    """A file:// URI as the path the user typed; URLs and JSONL positions as they are."""
+    return unquote(source.removeprefix("file://")) if source.startswith("file://") else source
+
+
+def _merge(into: object, part: object) -> None:
+    for name in ("new", "changed", "unchanged", "duplicate"):
+        setattr(into, name, getattr(into, name) + getattr(part, name))
+    into.failed.extend(part.failed)  # type: ignore[attr-defined]
+    into.doc_ids |= part.doc_ids  # type: ignore[attr-defined]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(epilog=EPILOG)(ingest)

@@ -1,0 +1,89 @@
+"""Settings, read from the environment with the prefix ``REGIONSOK_``.
+
+Every setting is documented where it is defined (a test fails on an undocumented one).
+``get_settings()`` is cached; tests and the CLI's ``--data-dir`` call
+:func:`override_settings` instead of building a global at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Regionsök's configuration. All paths the product writes live under ``data_dir``."""
+
+    model_config = SettingsConfigDict(env_prefix="REGIONSOK_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="The one directory holding everything the product writes: the SQLite "
+        "store, the index files, the built model and the run reports.",
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        description="A sentence-transformers model name or path to use instead of the bundled "
+        "multilingual-e5-small built by `regionsok model build` (e.g. a larger e5 for users "
+        "who can reach a model hub).",
+    )
+    embedding_backend: str = Field(
+        default="torch",
+        description="How the embedding model runs: 'torch' (fp32) or 'onnx-int8' "
+        "(quantized ONNX Runtime, faster on CPU; see bench/embed_throughput.py).",
+    )
+    embedding_batch_size: int = Field(default=32, description="Chunks embedded per batch.")
+    exact_index_max: int = Field(
+        default=50_000,
+        description="Up to this many chunks the vector index is exact (flat inner product); "
+        "above it, an approximate HNSW index is built.",
+    )
+    user_agent: str = Field(
+        default="RegionsokBot/0.1 (+https://github.com/regionsok/regionsok; research crawler)",
+        description="The User-Agent the crawler identifies itself with, with a contact URL.",
+    )
+    max_page_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        description="Pages and files larger than this are rejected with a reason instead of "
+        "being parsed (the crawler also stops downloading past it).",
+    )
+    log_format: str = Field(default="text", description="'text' for people, 'json' for log collectors.")
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite store."""
+        return self.data_dir / "regionsok.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        """Vector index generations and the pointer to the current one."""
+        return self.data_dir / "index"
+
+    @property
+    def model_dir(self) -> Path:
+        """The sentence-transformers folder built by `regionsok model build`."""
+        return self.data_dir / "model"
+
+    @property
+    def runs_dir(self) -> Path:
+        """JSON run reports of crawl and nightly runs."""
+        return self.data_dir / "runs"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
+
+
+def override_settings(**values: object) -> Settings:
+    """Set values (e.g. ``data_dir``) for this process and its children; returns the new settings."""
+    for key, value in values.items():
+        if value is not None:
+            os.environ[f"REGIONSOK_{key.upper()}"] = str(value)
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,239 @@
+"""Store SQL for chunks, the FTS5 keyword index and search filters (search stage).
+
+``chunks.vec_id`` is three ids at once: the chunk row, the FTS5 rowid (``chunks_fts`` is an
+external-content table over ``chunks.norm``) and the id of the chunk's vector in FAISS.
+It is AUTOINCREMENT, so an id is never reused: a stale vector can never point at a new
+chunk. External content means FTS rows are written here, by hand, next to every chunk
+insert and delete (with the exact old ``norm``, as FTS5 requires).
+
+Filters are SQL over ``documents`` (alias ``d``) and ``doc_facets``, used both to restrict
+the keyword search and to list the vector ids a filtered vector search may return — so
+filtering always happens before ranking.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from regionsok.text import fold
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    """A chunk row to insert: its FAISS id, stable id, position, embedded text and FTS terms."""
+
+    vec_id: int
+    chunk_id: str
+    ordinal: int
+    text: str
+    norm: str
+
+
+def document_filter_sql(
+    *,
+    counties: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    since: date | None = None,
+    until: date | None = None,
+    language: str | None = None,
+    organisations: Sequence[str] = (),
+    people: Sequence[str] = (),
+    focus_areas: Sequence[str] = (),
+    target_groups: Sequence[str] = (),
+) -> tuple[str, list[Any]]:
+    """A WHERE clause over ``documents d`` (live documents only) and its parameters.
+
+    Counties come from the NLP facets (``doc_facets`` county) and fall back to the source's
+    ``county_code`` only for documents with no county facet at all. Organisations and
+    people match on the folded value, so case and diacritics do not matter.
+    """
+    clauses = ["d.removed_at IS NULL"]
+    params: list[Any] = []
+
+    def marks(values: Sequence[str]) -> str:
+        return ",".join("?" * len(values))
+
+    if counties:
+        clauses.append(
+            f"(EXISTS (SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county' "
+            f"AND f.value IN ({marks(counties)})) OR (d.county_code IN ({marks(counties)}) AND NOT EXISTS "
+            f"(SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county')))"
+        )
+        params += [*counties, *counties]
+    if kinds:
+        clauses.append(f"d.kind IN ({marks(kinds)})")
+        params += list(kinds)
+    if since is not None:
+        clauses.append("d.published >= ?")
+        params.append(since.isoformat())
+    if until is not None:
+        clauses.append("d.published <= ?")
+        params.append(until.isoformat())
+    if language is not None:
+        clauses.append("d.language = ?")
+        params.append(language)
+    for facet, values, folded in (
+        ("organisation", organisations, True),
+        ("person", people, True),
+        ("focus_area", focus_areas, False),
+        ("target_group", target_groups, False),
+    ):
+        if values:
+            column = "norm" if folded else "value"
+            wanted = [fold(v) for v in values] if folded else list(values)
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = ? "
+                f"AND f.{column} IN ({marks(wanted)}))"
+            )
+            params += [facet, *wanted]
+    return " AND ".join(clauses), params
+
+
+class ChunkTables:
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
+        raise NotImplementedError
+
+    # -- what needs indexing ---------------------------------------------------------------
+
+    def documents_to_index(self) -> list[sqlite3.Row]:
+        """Live documents whose text the index does not hold (new or changed)."""
+        return list(self.conn.execute(
+            "SELECT doc_id, title, text, sha256 FROM documents WHERE removed_at IS NULL AND "
+            "(indexed_sha256 IS NULL OR indexed_sha256 != sha256) ORDER BY doc_id"
+        ))
+
+    def documents_to_unindex(self) -> list[str]:
+        """Removed documents that still have chunks or an indexed hash."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT doc_id FROM documents d WHERE removed_at IS NOT NULL AND (indexed_sha256 IS NOT NULL "
+            "OR EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.doc_id)) ORDER BY doc_id"
+        )]
+
+    def chunk_ids_for_document(self, doc_id: str) -> dict[str, int]:
+        """chunk_id → vec_id of a document's current chunks."""
+        return {r[0]: r[1] for r in self.conn.execute(
+            "SELECT chunk_id, vec_id FROM chunks WHERE doc_id = ?", (doc_id,)
+        )}
+
+    def next_vec_id(self) -> int:
+        """The first vec_id never used (AUTOINCREMENT's counter, or past the largest row)."""
+        seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
+        top = self.conn.execute("SELECT max(vec_id) FROM chunks").fetchone()[0]
+        return max(seq[0] if seq else 0, top or 0) + 1
+
+    def all_vec_ids(self) -> np.ndarray:
+        return np.fromiter((r[0] for r in self.conn.execute("SELECT vec_id FROM chunks")), dtype=np.int64)
+
+    def chunk_texts(self, vec_ids: Iterable[int]) -> list[tuple[int, str]]:
+        """(vec_id, text) of the given chunks, in vec_id order."""
+        ids = list(vec_ids)
+        out: list[tuple[int, str]] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            out += [(r[0], r[1]) for r in self.conn.execute(
+                f"SELECT vec_id, text FROM chunks WHERE vec_id IN ({','.join('?' * len(part))})", part
+            )]
+        return sorted(out)
+
+    # -- writes (the caller wraps them in one transaction) -------------------------------------
+
+    def replace_document_chunks(self, doc_id: str, keep: Iterable[str], new: Iterable[NewChunk]) -> int:
+        """Delete a document's chunks except ``keep`` (chunk_ids), insert ``new``; keeps FTS in step.
+
+        Returns how many chunk rows were deleted.
+        """
+        keep_set = set(keep)
+        old = [r for r in self.conn.execute("SELECT vec_id, chunk_id, norm FROM chunks WHERE doc_id = ?",
+                                            (doc_id,)) if r[1] not in keep_set]
+        self.conn.executemany(
+            "INSERT INTO chunks_fts (chunks_fts, rowid, norm) VALUES ('delete', ?, ?)",
+            [(r[0], r[2]) for r in old],
+        )
+        self.conn.executemany("DELETE FROM chunks WHERE vec_id = ?", [(r[0],) for r in old])
+        rows = [(c.vec_id, c.chunk_id, doc_id, c.ordinal, c.text, c.norm) for c in new]
+        self.conn.executemany(
+            "INSERT INTO chunks (vec_id, chunk_id, doc_id, ordinal, text, norm) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
+        self.conn.executemany("INSERT INTO chunks_fts (rowid, norm) VALUES (?, ?)", [(r[0], r[5]) for r in rows])
+        return len(old)
+
+    def update_chunk_ordinal(self, chunk_id: str, ordinal: int) -> None:
+        self.conn.execute("UPDATE chunks SET ordinal = ? WHERE chunk_id = ?", (ordinal, chunk_id))
+
+    def set_indexed_sha256(self, doc_id: str, sha256: str | None) -> None:
+        self.conn.execute("UPDATE documents SET indexed_sha256 = ? WHERE doc_id = ?", (sha256, doc_id))
+
+    def renormalize_chunks(self, normalize: Any) -> int:
+        """Recompute every chunk's FTS terms (after the normaliser changed) and rebuild FTS."""
+        rows = list(self.conn.execute("SELECT vec_id, text FROM chunks"))
+        self.conn.executemany("UPDATE chunks SET norm = ? WHERE vec_id = ?",
+                              [(normalize(r[1]), r[0]) for r in rows])
+        self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
+        return len(rows)
+
+    # -- search reads ------------------------------------------------------------------------
+
+    def keyword_search(
+        self, match: str, limit: int, where: str = "d.removed_at IS NULL", params: Sequence[Any] = ()
+    ) -> list[tuple[int, float]]:
+        """(vec_id, bm25 score, higher is better) of the best chunks matching an FTS5 expression."""
+        sql = (
+            "SELECT c.vec_id, -bm25(chunks_fts) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.vec_id = chunks_fts.rowid JOIN documents d ON d.doc_id = c.doc_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?"
+        )
+        return [(r[0], r[1]) for r in self.conn.execute(sql, [match, *params, limit])]
+
+    def filtered_vec_ids(self, where: str, params: Sequence[Any]) -> np.ndarray:
+        """vec_ids of every chunk of the documents the filter admits."""
+        sql = f"SELECT c.vec_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}"
+        return np.fromiter((r[0] for r in self.conn.execute(sql, list(params))), dtype=np.int64)
+
+    def chunk_rows(self, vec_ids: Sequence[int]) -> dict[int, sqlite3.Row]:
+        """vec_id → (vec_id, chunk_id, doc_id, ordinal, text) for live documents' chunks."""
+        out: dict[int, sqlite3.Row] = {}
+        ids = list(vec_ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            for r in self.conn.execute(
+                "SELECT c.vec_id, c.chunk_id, c.doc_id, c.ordinal, c.text FROM chunks c "
+                "JOIN documents d ON d.doc_id = c.doc_id "
+                f"WHERE d.removed_at IS NULL AND c.vec_id IN ({','.join('?' * len(part))})", part
+            ):
+                out[r[0]] = r
+        return out
+
+    def documents_for_hits(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """doc_id → document fields plus its facets (lists per facet) for building hits."""
+        out: dict[str, dict[str, Any]] = {}
+        ids = list(doc_ids)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.conn.execute(
+                "SELECT doc_id, url, title, kind, published, language, county_code FROM documents "
+                f"WHERE doc_id IN ({marks})", part
+            ):
+                out[r["doc_id"]] = {**dict(r), "facets": {}}
+            for r in self.conn.execute(
+                f"SELECT doc_id, facet, value FROM doc_facets WHERE doc_id IN ({marks}) ORDER BY facet, value",
+                part,
+            ):
+                if r[0] in out:
+                    out[r[0]]["facets"].setdefault(r[1], []).append(r[2])
+        return out
+
+    def chunk_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def known_facet_values(self, facet: str) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT value FROM doc_facets WHERE facet = ?", (facet,))}

@@ -1,0 +1,177 @@
+"""Store SQL for fetched pages: what the crawler (and file ingest) saw, raw bodies kept.
+
+A page is keyed by its requested URL. ``sha256`` is the body hash; the ingest stage
+processes a page when ``ingested_sha256`` differs from it, so an unchanged body costs
+nothing downstream.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Literal
+
+from regionsok.records import FetchedPage
+
+PageChange = Literal["new", "changed", "unchanged"]
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class PageTables:
+    conn: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
+        raise NotImplementedError
+
+    def get_page_meta(self, url: str) -> sqlite3.Row | None:
+        """What we know of a URL for a conditional request (no body)."""
+        return self.conn.execute(
+            "SELECT url, final_url, etag, last_modified, sha256, status, removed_at, doc_id, "
+            "fetched_at, checked_at, error FROM pages WHERE url = ?",
+            (url,),
+        ).fetchone()
+
+    def save_fetched(self, page: FetchedPage) -> PageChange:
+        """Store a fetched body; 'unchanged' when its hash equals the stored one."""
+        now = _now()
+        fetched_at = page.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ") if page.fetched_at else now
+        sha = page.sha256
+        with self.transaction():
+            row = self.conn.execute("SELECT sha256 FROM pages WHERE url = ?", (page.url,)).fetchone()
+            if row is not None and row["sha256"] == sha:
+                self.conn.execute(
+                    "UPDATE pages SET checked_at = ?, status = ?, etag = COALESCE(?, etag), "
+                    "last_modified = COALESCE(?, last_modified), removed_at = NULL WHERE url = ?",
+                    (now, page.status, page.etag, page.last_modified, page.url),
+                )
+                return "unchanged"
+            self.conn.execute(
+                """
+                INSERT INTO pages (url, final_url, source, county_code, kind_hint, status, etag,
+                    last_modified, content_type, sha256, body, title_hint, published_hint,
+                    fetched_at, checked_at, removed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                ON CONFLICT(url) DO UPDATE SET
+                    final_url = excluded.final_url, source = excluded.source,
+                    county_code = excluded.county_code, kind_hint = excluded.kind_hint,
+                    status = excluded.status, etag = excluded.etag,
+                    last_modified = excluded.last_modified, content_type = excluded.content_type,
+                    sha256 = excluded.sha256, body = excluded.body, title_hint = excluded.title_hint,
+                    published_hint = excluded.published_hint, fetched_at = excluded.fetched_at,
+                    checked_at = excluded.checked_at, removed_at = NULL, error = NULL
+                """,
+                (
+                    page.url,
+                    page.final_url or page.url,
+                    page.source,
+                    page.county_code,
+                    page.kind_hint,
+                    page.status,
+                    page.etag,
+                    page.last_modified,
+                    page.content_type,
+                    sha,
+                    zlib.compress(page.body, 6),
+                    page.title_hint,
+                    page.published_hint,
+                    fetched_at,
+                    now,
+                ),
+            )
+            return "new" if row is None else "changed"
+
+    def touch_not_modified(self, url: str) -> None:
+        """A 304: the page is as we have it; only the check time moves."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE pages SET checked_at = ?, removed_at = NULL WHERE url = ?", (_now(), url)
+            )
+
+    def mark_removed(self, url: str, status: int) -> bool:
+        """A 404/410: mark the page and its document removed (kept, never deleted)."""
+        now = _now()
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT doc_id, removed_at FROM pages WHERE url = ?", (url,)
+            ).fetchone()
+            if row is None or row["removed_at"] is not None:
+                return False
+            self.conn.execute(
+                "UPDATE pages SET removed_at = ?, checked_at = ?, status = ? WHERE url = ?",
+                (now, now, status, url),
+            )
+            if row["doc_id"]:
+                # The document goes only when none of its other URLs is still live.
+                live = self.conn.execute(
+                    "SELECT 1 FROM pages WHERE doc_id = ? AND removed_at IS NULL LIMIT 1",
+                    (row["doc_id"],),
+                ).fetchone()
+                if live is None:
+                    self.conn.execute(
+                        "UPDATE documents SET removed_at = ? WHERE doc_id = ? AND removed_at IS NULL",
+                        (now, row["doc_id"]),
+                    )
+            return True
+
+    def known_urls(self, source: str) -> list[str]:
+        """URLs a source has produced and that are not marked removed."""
+        rows = self.conn.execute(
+            "SELECT url FROM pages WHERE source = ? AND removed_at IS NULL ORDER BY url", (source,)
+        )
+        return [r[0] for r in rows]
+
+    def pages_to_ingest(self) -> Iterator[FetchedPage]:
+        """Pages whose current body the ingest stage has not processed yet."""
+        urls = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT url FROM pages WHERE removed_at IS NULL AND status < 400 "
+                "AND (ingested_sha256 IS NULL OR ingested_sha256 != sha256) ORDER BY url"
+            )
+        ]
+        for url in urls:
+            page = self.load_page(url)
+            if page is not None:
+                yield page
+
+    def count_pages_to_ingest(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM pages WHERE removed_at IS NULL AND status < 400 "
+            "AND (ingested_sha256 IS NULL OR ingested_sha256 != sha256)"
+        ).fetchone()[0]
+
+    def load_page(self, url: str) -> FetchedPage | None:
+        """A stored page with its body decompressed."""
+        row = self.conn.execute("SELECT * FROM pages WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        return FetchedPage(
+            url=row["url"],
+            body=zlib.decompress(row["body"]) if row["body"] is not None else b"",
+            content_type=row["content_type"] or "",
+            final_url=row["final_url"],
+            status=row["status"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            fetched_at=datetime.strptime(row["fetched_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+            source=row["source"],
+            county_code=row["county_code"],
+            kind_hint=row["kind_hint"],
+            title_hint=row["title_hint"],
+            published_hint=row["published_hint"],
+        )
+
+    def mark_page_ingested(
+        self, url: str, sha256: str, doc_id: str | None, error: str | None = None
+    ) -> None:
+        """Record that ingest processed this body (into ``doc_id``, or rejected with ``error``)."""
+        self.conn.execute(
+            "UPDATE pages SET ingested_sha256 = ?, doc_id = ?, error = ? WHERE url = ?",
+            (sha256, doc_id, error, url),
+        )

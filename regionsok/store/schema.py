@@ -1,0 +1,127 @@
+"""The SQLite schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` is the schema version: migration *n* (1-based) brings a store
+from version *n-1* to *n* inside one transaction. Never edit a migration that has
+shipped; append a new one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: pages, documents and their versions, extractions, chunks, keyword index, runs.
+    """
+    CREATE TABLE pages (
+        url            TEXT PRIMARY KEY,      -- as requested (canonicalised)
+        final_url      TEXT,                  -- after redirects
+        source         TEXT,                  -- sources.toml name, 'file' or 'jsonl'
+        county_code    TEXT,                  -- the source's county (hint)
+        kind_hint      TEXT,                  -- the source's kind
+        status         INTEGER NOT NULL,
+        etag           TEXT,
+        last_modified  TEXT,
+        content_type   TEXT,
+        sha256         TEXT,                  -- of the body
+        body           BLOB,                  -- zlib-compressed raw body
+        title_hint     TEXT,
+        published_hint TEXT,
+        fetched_at     TEXT NOT NULL,
+        checked_at     TEXT NOT NULL,         -- last time we asked (304s update only this)
+        removed_at     TEXT,                  -- set when the page answered 404/410
+        ingested_sha256 TEXT,                 -- body hash the ingest stage last processed
+        doc_id         TEXT,                  -- the document this page became, if any
+        error          TEXT                   -- why ingest rejected this page, if it did
+    );
+    CREATE INDEX pages_source ON pages(source);
+
+    CREATE TABLE documents (
+        doc_id          TEXT PRIMARY KEY,     -- stable: from the canonical URL
+        url             TEXT NOT NULL,        -- canonical URL
+        title           TEXT NOT NULL,
+        text            TEXT NOT NULL,
+        language        TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        published       TEXT,                 -- ISO date
+        site_name       TEXT,
+        source          TEXT,
+        county_code     TEXT,                 -- the source's county (hint)
+        sha256          TEXT NOT NULL,        -- of text
+        version         INTEGER NOT NULL DEFAULT 1,
+        first_seen      TEXT NOT NULL,
+        last_changed    TEXT NOT NULL,
+        removed_at      TEXT,
+        indexed_sha256  TEXT                  -- text hash the search index holds; NULL = not indexed
+    );
+    CREATE INDEX documents_sha ON documents(sha256);
+    CREATE INDEX documents_published ON documents(published);
+
+    CREATE TABLE document_urls (
+        url     TEXT PRIMARY KEY,
+        doc_id  TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE
+    );
+    CREATE INDEX document_urls_doc ON document_urls(doc_id);
+
+    CREATE TABLE document_versions (
+        doc_id     TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        version    INTEGER NOT NULL,
+        title      TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        published  TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (doc_id, version)
+    );
+
+    CREATE TABLE ingest_errors (
+        input      TEXT PRIMARY KEY,          -- path or URL
+        reason     TEXT NOT NULL,
+        at         TEXT NOT NULL
+    );
+
+    CREATE TABLE extractions (
+        doc_id           TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+        pipeline_version TEXT NOT NULL,
+        sha256           TEXT NOT NULL,       -- document text hash it was computed from
+        data             TEXT NOT NULL,       -- Extraction.to_json()
+        extracted_at     TEXT NOT NULL
+    );
+
+    -- Filterable values per document, derived from extractions (and documents for county):
+    -- facet in ('county', 'organisation', 'person', 'party', 'focus_area', 'target_group').
+    -- 'norm' is the value case- and diacritics-folded for lookups.
+    CREATE TABLE doc_facets (
+        doc_id  TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        facet   TEXT NOT NULL,
+        value   TEXT NOT NULL,
+        norm    TEXT NOT NULL,
+        PRIMARY KEY (doc_id, facet, value)
+    );
+    CREATE INDEX doc_facets_lookup ON doc_facets(facet, norm);
+
+    CREATE TABLE chunks (
+        vec_id    INTEGER PRIMARY KEY AUTOINCREMENT,  -- the FAISS id and the FTS rowid
+        chunk_id  TEXT NOT NULL UNIQUE,
+        doc_id    TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        ordinal   INTEGER NOT NULL,
+        text      TEXT NOT NULL,              -- as embedded (title prefixed)
+        norm      TEXT NOT NULL               -- Swedish-normalised tokens for FTS
+    );
+    CREATE INDEX chunks_doc ON chunks(doc_id);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        norm, content='chunks', content_rowid='vec_id', tokenize='unicode61 remove_diacritics 0'
+    );
+
+    CREATE TABLE runs (
+        run_id      TEXT PRIMARY KEY,
+        command     TEXT NOT NULL,            -- 'nightly', 'crawl', 'index'
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        ok          INTEGER,
+        report      TEXT                      -- JSON
+    );
+
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]

@@ -1,0 +1,47 @@
+"""Session-wide test setup: offline model hub, the built embedding model, temp data dirs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Tests never touch the internet: any hub download must fail fast instead of hanging.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled embedding model as a sentence-transformers folder, built once per session.
+
+    Reuses ``data/model`` when `make setup` has built it there; otherwise builds it.
+    """
+    from search.model import build_model, is_built
+
+    prebuilt = Path(os.environ.get("REGIONSOK_TEST_MODEL_DIR", REPO / "data" / "model"))
+    if is_built(prebuilt):
+        return prebuilt
+    return build_model(tmp_path_factory.mktemp("model") / "model")
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh data directory with settings pointing at it and at the session's model."""
+    from regionsok.settings import get_settings
+
+    monkeypatch.setenv("REGIONSOK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REGIONSOK_EMBEDDING_MODEL", str(model_dir))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
