@@ -16,14 +16,13 @@ from datetime import date
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from regionsok.records import Document, FetchedPage, Rejected
-from regionsok.text import doc_id_for_url
-
 from ingest.boilerplate import strip_boilerplate
 from ingest.decode import decode_bytes, looks_binary
 from ingest.kind import classify_kind
 from ingest.language import detect_language
 from ingest.published import find_published, parse_date
+from regionsok.records import Document, FetchedPage, Rejected
+from regionsok.text import doc_id_for_url
 
 log = logging.getLogger(__name__)
 

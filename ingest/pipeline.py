@@ -17,12 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest.extract import ExtractOptions, extract_page
 from regionsok.errors import ConfigError
 from regionsok.records import FetchedPage, Rejected
 from regionsok.settings import get_settings
 from regionsok.store import Store
-
-from ingest.extract import ExtractOptions, extract_page
 
 log = logging.getLogger(__name__)
 

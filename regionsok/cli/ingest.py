@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import unquote
 from typing import Annotated
+from urllib.parse import unquote
 
 import typer
 from rich.console import Console

@@ -1,0 +1,264 @@
+"""Text → vector: the one place that knows how the embedding model is loaded and run.
+
+``load_embedder(settings)`` returns an :class:`Embedder` whose ``encode_query`` and
+``encode_documents`` give float32, L2-normalised rows. Queries and documents are separate
+calls because e5 models are trained with different prefixes (``query: `` / ``passage: ``);
+the prefixes come from the model folder's own prompts, so any sentence-transformers model can
+be configured with ``REGIONSOK_EMBEDDING_MODEL``.
+
+Two backends (``REGIONSOK_EMBEDDING_BACKEND``):
+
+- ``torch``: the folder loaded as ``SentenceTransformer(path)`` in float32;
+- ``onnx-int8``: ``onnx/model_int8.onnx`` in the same folder, run by ONNX Runtime with the
+  folder's ``tokenizer.json`` (no torch at run time). ``regionsok model build`` writes it for
+  the bundled model; for another local folder it is exported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from regionsok.errors import ModelError
+from regionsok.settings import Settings
+from search.model import ONNX_INT8_FILE, is_built
+
+logger = logging.getLogger(__name__)
+
+Backend = Literal["torch", "onnx-int8"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+DEFAULT_MODEL_NAME = "multilingual-e5-small"
+_DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names sentence-transformers looks for
+
+
+class Embedder:
+    """Encodes queries and documents into the same vector space.
+
+    ``name`` identifies the model (store it beside vectors: vectors of different models do
+    not mix); ``dim`` is the vector length; ``backend`` is how it runs.
+    """
+
+    name: str
+    dim: int
+    backend: str
+    batch_size: int
+    source: str
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries (with the model's query prompt, ``query: `` for e5)."""
+        raise NotImplementedError
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages to index (with the model's document prompt, ``passage: `` for e5)."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """What is loaded, for `regionsok model info` and logs."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "backend": self.backend,
+            "dim": self.dim,
+            "batch_size": self.batch_size,
+        }
+
+
+def _as_rows(vectors: Any, dim: int) -> np.ndarray:
+    """Float32 rows, L2-normalised again (cheap) so every backend returns the same contract."""
+    array = np.asarray(vectors, dtype=np.float32).reshape(-1, dim)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    return np.ascontiguousarray(array / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class TorchEmbedder(Embedder):
+    """A sentence-transformers model in float32 on the CPU."""
+
+    def __init__(self, model: Any, *, name: str, source: str, batch_size: int) -> None:
+        self.model = model
+        self.name = name
+        self.source = source
+        self.backend = "torch"
+        self.batch_size = batch_size
+        dim = model.get_embedding_dimension()
+        if dim is None:
+            raise ModelError(f"{source} does not declare its embedding dimension")
+        self.dim = int(dim)
+        # sentence-transformers adds empty "query"/"document" prompts of its own: skip empty ones.
+        self._document_prompt = next((p for p in _DOCUMENT_PROMPT_NAMES if model.prompts.get(p)), None)
+        self._query_prompt = "query" if model.prompts.get("query") else None
+
+    def _encode(self, texts: Sequence[str], prompt_name: str | None) -> np.ndarray:
+        if len(texts) == 0:
+            return np.empty((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return _as_rows(vectors, self.dim)
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._document_prompt)
+
+
+class OnnxEmbedder(Embedder):
+    """The int8 ONNX export of a sentence-transformers folder, run with ONNX Runtime.
+
+    The graph already pools and normalizes; this class only tokenizes, batches texts of
+    similar length together (less padding) and restores the input order.
+    """
+
+    def __init__(self, folder: Path, *, name: str, batch_size: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.name = name
+        self.source = str(folder)
+        self.backend = "onnx-int8"
+        self.batch_size = batch_size
+        config = _read_json(folder / "config_sentence_transformers.json")
+        prompts: dict[str, str] = config.get("prompts", {}) or {}
+        self._query_prefix = prompts.get("query", "")
+        self._document_prefix = next((prompts[p] for p in _DOCUMENT_PROMPT_NAMES if prompts.get(p)), "")
+        max_length = int(_read_json(folder / "sentence_bert_config.json").get("max_seq_length", 512))
+        try:
+            self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as err:  # tokenizers raises a bare Exception on a bad file
+            raise ModelError(f"cannot read {folder / 'tokenizer.json'}: {err}") from err
+        self._tokenizer.enable_truncation(max_length=max_length)
+        self._tokenizer.no_padding()
+        pad_id = self._tokenizer.token_to_id("<pad>")
+        self._pad_id = pad_id if pad_id is not None else 0
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self._session = ort.InferenceSession(
+                str(folder / ONNX_INT8_FILE), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as err:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"cannot load {folder / ONNX_INT8_FILE}: {err}") from err
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dim = int(self._session.get_outputs()[0].shape[-1])
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if len(texts) == 0:
+            return out
+        encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
+        # Batch texts of similar length: padding costs as much compute as real tokens.
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in rows)
+            input_ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+            attention_mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                ids = encodings[i].ids
+                input_ids[r, : len(ids)] = ids
+                attention_mask[r, : len(ids)] = 1
+            feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+            out[rows] = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        return _as_rows(out, self.dim)
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prefix)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._document_prefix)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise ModelError(f"cannot read {path}: {err}") from err
+    return value if isinstance(value, dict) else {}
+
+
+def resolve_model_source(settings: Settings) -> tuple[str, str]:
+    """``(name, source)``: the configured model name/path, or the built bundled model's folder."""
+    if settings.embedding_model:
+        return settings.embedding_model, settings.embedding_model
+    folder = settings.model_dir
+    if not (folder / "modules.json").is_file():
+        raise ModelError(
+            f"no embedding model at {folder}: run `regionsok model build` (or `make setup`), "
+            "or set REGIONSOK_EMBEDDING_MODEL to a sentence-transformers model"
+        )
+    if not is_built(folder):
+        logger.warning("the model at %s was built from other weights; `regionsok model build` refreshes it", folder)
+    return DEFAULT_MODEL_NAME, str(folder)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name, loaded once per process for each (model, backend)."""
+    backend = settings.embedding_backend
+    if backend not in BACKENDS:
+        raise ModelError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    name, source = resolve_model_source(settings)
+    return _load_cached(name, source, backend, settings.embedding_batch_size)
+
+
+_lock = threading.Lock()  # one load at a time: two threads must not each load 500 MB
+
+
+@lru_cache(maxsize=4)
+def _load_cached(name: str, source: str, backend: str, batch_size: int) -> Embedder:
+    with _lock:
+        logger.info("loading embedding model", extra={"model": name, "source": source, "backend": backend})
+        if backend == "onnx-int8":
+            return _load_onnx(name, source, batch_size)
+        return _load_torch(name, source, batch_size)
+
+
+def _load_torch(name: str, source: str, batch_size: int) -> Embedder:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    # Embedding is the indexer's bottleneck; torch defaults to half the cores on some builds.
+    torch.set_num_threads(os.cpu_count() or 1)
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in logs
+    try:
+        model = SentenceTransformer(source, device="cpu")
+    except Exception as err:  # hub, file and config errors of sentence-transformers alike
+        raise ModelError(f"cannot load the embedding model {source!r}: {type(err).__name__}: {err}") from err
+    model.eval()
+    return TorchEmbedder(model, name=name, source=source, batch_size=batch_size)
+
+
+def _load_onnx(name: str, source: str, batch_size: int) -> Embedder:
+    from search.model import export_onnx_int8
+
+    folder = Path(source)
+    if not (folder / "modules.json").is_file():
+        raise ModelError(
+            f"the onnx-int8 backend needs a local sentence-transformers folder, not {source!r}; "
+            "save the model to a folder and point REGIONSOK_EMBEDDING_MODEL at it"
+        )
+    if not (folder / ONNX_INT8_FILE).is_file():
+        logger.info("exporting the int8 ONNX model (once)", extra={"folder": str(folder)})
+        export_onnx_int8(folder)
+    return OnnxEmbedder(folder, name=name, batch_size=batch_size)
+
+
+def clear_cache() -> None:
+    """Forget loaded models (tests that switch models within one process)."""
+    _load_cached.cache_clear()
