@@ -12,7 +12,8 @@ import re
 from regionsok.records import DOCUMENT_KINDS, DocumentKind
 
 _PRESS_LABEL = re.compile(r"^\s*(pressmeddelande|nyhet|press release)\b", re.IGNORECASE | re.MULTILINE)
-_SAYS = re.compile(r",\s*(säger|berättar|menar|konstaterar|betonar)\s+[A-ZÅÄÖ]")
+# ", säger Anna", also with a title between: ", säger socialministern Lena Hallengren".
+_SAYS = re.compile(r",\s*(säger|sager|sa|sade|berättar|menar|konstaterar|betonar|understryker|förklarar)\s+(?:[a-zåäö-]+,?\s+){0,5}[A-ZÅÄÖ]")
 _PRESS_URL = re.compile(r"/(press|pressmeddelanden?|pressrum|nyheter|nyhetsarkiv|news)(/|$)|mynewsdesk|via\.tt\.se|"
                         r"newsroom|pressmachine|newsmachine", re.IGNORECASE)
 _AGREEMENT_TITLE = re.compile(r"^\s*(överenskommelse|avtal|samverkansavtal|ramavtal)\b", re.IGNORECASE)

@@ -1,1 +1,6 @@
 """Search stage: documents become chunks, embeddings, FAISS + FTS5 indexes, and answers."""
+
+import logging
+
+# faiss logs every CPU-feature probe at INFO when imported: noise in every CLI run.
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)

@@ -1,9 +1,77 @@
-"""`regionsok index` — placeholder until its issue lands (replaced by the owning module)."""
+"""`regionsok index` — chunk, embed and index new or changed documents; drop removed ones."""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.errors import RegionsokError
+from regionsok.settings import get_settings
+from regionsok.store import open_store
+
+_STAGES = {"plan": "planning", "embed": "embedding chunks", "write": "writing index", "swap": "publishing",
+           "commit": "committing"}
+
+
+def index(
+    data_dir: DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+) -> None:
+    """Bring the search index up to date with the store.
+
+    Only new and changed documents are chunked and embedded (unchanged chunks keep their
+    vectors); removed documents leave the index. The new index is written beside the old
+    one and swapped in atomically, so searches keep working during (and after a crash of)
+    this command; a killed run is simply completed by the next one.
+
+    Exit codes: 0 done, 1 the model or index could not be used.
+
+    Examples:
+
+      regionsok index
+
+      regionsok --data-dir /srv/regionsok index --json
+    """
+    from search.indexer import update_index
+
+    use_data_dir(data_dir)
+    settings = get_settings()
+    err_console = Console(stderr=True)
+    try:
+        with open_store() as store, Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err_console, transient=True, disable=not err_console.is_terminal,
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            report = update_index(store, settings, progress=progress)
+    except RegionsokError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    if as_json:
+        typer.echo(json.dumps(report.to_json()))
+        return
+    if not (report.documents_indexed or report.documents_removed or report.chunks_embedded or report.chunks_removed):
+        typer.echo(f"index is up to date: version {report.index_version}, {report.vectors} vectors ({report.index_kind})")
+        return
+    typer.echo(
+        f"indexed {report.documents_indexed} documents ({report.chunks_embedded} chunks embedded), "
+        f"removed {report.documents_removed} documents ({report.chunks_removed} chunks); "
+        f"index version {report.index_version}: {report.vectors} vectors ({report.index_kind}) "
+        f"in {report.seconds:.1f} s"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    """Add `regionsok index`."""
+    app.command(epilog="Example: regionsok index --json")(index)

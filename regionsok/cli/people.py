@@ -1,9 +1,63 @@
-"""`regionsok people` — placeholder until its issue lands (replaced by the owning module)."""
+"""`regionsok people NAME` — a person's parties, roles, documents and quotes."""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import typer
+
+from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.cli.progress import err_console
+
+EPILOG = """
+Examples:
+
+  regionsok people 'Torbjörn Holmqvist'
+
+  regionsok people akesson --json         # case, å/ä/ö and small misspellings do not matter
+
+Exit 0 with an answer (possibly nobody), 2 on an invalid name.
+"""
+
+
+def people(
+    name: Annotated[str, typer.Argument(help="A person's name (or surname).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (as GET /people).")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Everything a person said or signed: documents, parties, roles and quotes."""
+    from api.routes.people import entry_of
+    from api.schemas.people import PeopleAnswer
+    from regionsok.errors import QueryError, RegionsokError
+    from regionsok.settings import get_settings
+    from regionsok.store import open_store
+    from search.people import find_people
+
+    use_data_dir(data_dir)
+    try:
+        with open_store(get_settings().db_path) as store:
+            answer = PeopleAnswer(query=name, people=[entry_of(p) for p in find_people(store, name)])
+    except QueryError as err:
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from err
+    except RegionsokError as err:  # e.g. the store cannot be opened: say so, no traceback
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(1) from err
+    if as_json:
+        typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
+        return
+    if not answer.people:
+        typer.echo("nobody by that name")
+    for person in answer.people:
+        parties = ", ".join(person.parties) or "-"
+        roles = "; ".join(person.roles) or "-"
+        typer.echo(f"{person.name} ({parties}) — {roles}")
+        for doc in person.documents:
+            typer.echo(f"    {doc.published or '????-??-??'}  {doc.title}  {doc.url}")
+            for quote in doc.quotes:
+                typer.echo(f"      ”{quote}”")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command(epilog=EPILOG)(people)

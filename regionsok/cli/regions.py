@@ -1,9 +1,63 @@
-"""`regionsok regions` — placeholder until its issue lands (replaced by the owning module)."""
+"""`regionsok regions QUERY` — which counties (län) address a topic, with evidence."""
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import typer
+
+from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.cli.progress import err_console
+
+EPILOG = """
+Examples:
+
+  regionsok regions 'gambling addiction'
+
+  regionsok regions spelberoende --json
+
+Exit 0 with an answer (possibly no county), 1 when there is no index yet, 2 on an invalid query.
+"""
+
+
+def regions(
+    query: Annotated[str, typer.Argument(help="A topic or question, Swedish or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (as GET /regions).")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Which regions address a topic: counties strongest first, each with evidence."""
+    from api.routes.regions import answer_of
+    from regionsok.errors import QueryError, RegionsokError
+    from regionsok.settings import get_settings
+    from regionsok.store import open_store
+    from search.regions import which_regions
+    from search.service import SearchService
+
+    use_data_dir(data_dir)
+    settings = get_settings()
+    try:
+        with open_store(settings.db_path) as store:
+            answer = answer_of(which_regions(SearchService(settings), store, query))
+    except QueryError as err:
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from err
+    except RegionsokError as err:  # no index or model yet, a broken store: say so, no traceback
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(1) from err
+    if as_json:
+        typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
+        return
+    if answer.focus_areas:
+        typer.echo(f"focus areas: {', '.join(answer.focus_areas)}")
+    if not answer.counties:
+        typer.echo("no county has evidence for this")
+    for county in answer.counties:
+        typer.echo(f"{county.code} {county.name}: {county.documents} document(s)")
+        for evidence in county.evidence:
+            typer.echo(f"    {evidence.title}  {evidence.url}")
+            typer.echo(f"      {evidence.snippet}")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command(epilog=EPILOG)(regions)

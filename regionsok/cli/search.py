@@ -1,9 +1,145 @@
-"""`regionsok search` — placeholder until its issue lands (replaced by the owning module)."""
+"""`regionsok search QUERY` — hybrid semantic + keyword search from the command line."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.errors import IndexError_, ModelError, QueryError, RegionsokError
+from regionsok.settings import get_settings
+from regionsok.text import fold
+
+EPILOG = """
+Examples:
+
+  regionsok search 'gambling addiction'
+
+  regionsok search spelberoende --county 05 --kind agreement --since 2019-01-01
+
+  regionsok search 'primary care funding' -k 5 --json
+
+  regionsok search 'suicid' --focus suicide_prevention --target children_and_young_people
+
+Exit codes: 0 answered (possibly with no results), 1 no index or model yet, 2 invalid query or filter.
+"""
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as err:
+        raise QueryError(f"{option} must be a date YYYY-MM-DD, not {value!r}") from err
+
+
+def _county_code(value: str) -> str:
+    """An SCB county code from a code ("05", "5") or a county name ("Östergötland")."""
+    cleaned = value.strip()
+    if cleaned.isdigit():
+        return cleaned.zfill(2)
+    try:
+        from ingest.nlp import gazetteer
+
+        wanted = fold(cleaned)
+        for code, name in gazetteer.counties().items():
+            folded = fold(name)
+            if wanted in (folded, folded.removesuffix(" lan"), folded.removesuffix("s lan"), f"region {folded}"):
+                return code
+    except Exception:  # noqa: BLE001,S110 - no gazetteer (search-only install): codes only
+        pass
+    raise QueryError(f"--county must be a county code 01..25 or a county name, not {value!r}")
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="Words or a question, in Swedish or English.")],
+    k: Annotated[int, typer.Option("-k", "--limit", help="How many documents to show.")] = 10,
+    county: Annotated[list[str] | None, typer.Option("--county", help="County code (05) or name; repeatable.")] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="press_release, agreement, decision, report or web_page; repeatable."),
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Published on or before YYYY-MM-DD.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="Document language: sv, en or other.")] = None,
+    organisation: Annotated[
+        list[str] | None, typer.Option("--organisation", help="Organisation named in the document; repeatable.")
+    ] = None,
+    person: Annotated[list[str] | None, typer.Option("--person", help="Person named; repeatable.")] = None,
+    focus: Annotated[
+        list[str] | None, typer.Option("--focus", help="Focus area slug, e.g. gambling; repeatable.")
+    ] = None,
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="Target group slug, e.g. elderly; repeatable.")
+    ] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid (default), vector or keyword.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Search the indexed documents; one result per document with its best passage."""
+    from search.service import SearchFilters, SearchRequest, SearchService
+
+    use_data_dir(data_dir)
+    err_console = Console(stderr=True)
+    try:
+        filters = SearchFilters(
+            counties=tuple(_county_code(c) for c in county or ()),
+            kinds=tuple(kind or ()),
+            since=_parse_date(since, "--since"),
+            until=_parse_date(until, "--until"),
+            language=language,
+            organisations=tuple(organisation or ()),
+            people=tuple(person or ()),
+            focus_areas=tuple(focus or ()),
+            target_groups=tuple(target or ()),
+        )
+        request = SearchRequest(query=query, k=k, filters=filters, mode=mode)
+        service = SearchService(get_settings())
+        response = service.search(request)
+    except QueryError as err:
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from err
+    except (IndexError_, ModelError, RegionsokError) as err:
+        err_console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(1) from err
+
+    if as_json:
+        results = [
+            {
+                "doc_id": h.doc_id, "url": h.url, "title": h.title, "kind": h.kind, "published": h.published,
+                "counties": list(h.counties), "score": h.score, "snippet": h.snippet,
+                "organisations": list(h.organisations), "people": list(h.people),
+                "focus_areas": list(h.focus_areas), "target_groups": list(h.target_groups),
+                "language": h.language,
+            }
+            for h in response.hits
+        ]
+        payload = {"query": response.query, "language": response.language, "total": response.total,
+                   "results": results}
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    out = Console()
+    if not response.hits:
+        out.print(f"No documents match {response.query!r}.")
+        return
+    documents = "document" if response.total == 1 else "documents"
+    table = Table(title=f"{response.query!r} ({response.language}): {response.total} {documents}", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("document")
+    table.add_column("passage", ratio=2)
+    for i, hit in enumerate(response.hits, start=1):
+        meta = " · ".join(p for p in (hit.kind, hit.published or "", ", ".join(hit.counties)) if p)
+        table.add_row(str(i), f"{hit.score:.4f}", f"[bold]{hit.title}[/]\n{meta}\n[dim]{hit.url}[/]", hit.snippet)
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    """Add `regionsok search`."""
+    app.command(epilog=EPILOG)(search)

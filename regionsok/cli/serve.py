@@ -1,9 +1,37 @@
-"""`regionsok serve` — placeholder until its issue lands (replaced by the owning module)."""
+"""`regionsok serve` — the API and web page on http://HOST:PORT/ (uvicorn)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from regionsok.cli import DataDirOption, use_data_dir
+
+EPILOG = """
+Examples:
+
+  regionsok serve                         # http://127.0.0.1:8000/  (web page at /, API docs at /docs)
+
+  regionsok --data-dir data serve --port 8080
+
+The server reads the store and index under the data directory and serves a new index
+after a nightly run without a restart.
+"""
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the search API and the web page."""
+    from api.server import serve as run_server
+    from regionsok.settings import get_settings
+
+    use_data_dir(data_dir)
+    run_server(get_settings(), host=host, port=port)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command(epilog=EPILOG)(serve)

@@ -175,3 +175,26 @@ class PageTables:
             "UPDATE pages SET ingested_sha256 = ?, doc_id = ?, error = ? WHERE url = ?",
             (sha256, doc_id, error, url),
         )
+
+    # -- added for the crawler (issue 5) ---------------------------------------------------
+
+    def save_listing(self, page: FetchedPage, reason: str) -> PageChange:
+        """Store a page the crawler follows but that is not a document (a listing, an alias).
+
+        Kept for its ETag / Last-Modified (next crawl asks conditionally) and marked as
+        ingested with ``reason``, so the ingest stage never turns it into a document.
+        """
+        with self.transaction():
+            change = self.save_fetched(page)
+            self.mark_page_ingested(page.url, page.sha256, None, error=reason)
+        return change
+
+    def known_pages(self, source: str) -> list[sqlite3.Row]:
+        """A source's live pages for the next crawl: ``url, etag, last_modified, checked_at,
+        listing`` (1 for pages stored with :meth:`save_listing`)."""
+        return self.conn.execute(
+            "SELECT url, etag, last_modified, checked_at, "
+            "(doc_id IS NULL AND error IS NOT NULL AND ingested_sha256 = sha256 AND error LIKE 'listing%') "
+            "AS listing FROM pages WHERE source = ? AND removed_at IS NULL ORDER BY url",
+            (source,),
+        ).fetchall()

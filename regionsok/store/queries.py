@@ -1,8 +1,9 @@
-"""Store SQL for read-only lookups for the API (people, facets, documents, runs).
+"""Store SQL for read-only lookups for the API (people, facets, documents).
 
 Everything here only reads, so the API can hold its own connection per thread while the
 nightly job writes (WAL keeps readers and the writer apart). Documents marked removed are
 left out of every lookup: the API never shows a page the region has taken down.
+(Run reports and chunk counts come from ``documents.py`` and ``chunks.py``.)
 """
 
 from __future__ import annotations
@@ -128,14 +129,3 @@ class ReadQueries:
 
     def live_document_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM documents WHERE removed_at IS NULL").fetchone()[0])
-
-    def chunk_count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
-
-    def last_run(self, command: str = "nightly") -> sqlite3.Row | None:
-        """The latest run of a command (for `/health`)."""
-        return self.conn.execute(
-            "SELECT run_id, command, started_at, finished_at, ok FROM runs WHERE command = ? "
-            "ORDER BY started_at DESC LIMIT 1",
-            (command,),
-        ).fetchone()

@@ -1,0 +1,123 @@
+"""``create_app(settings)``: the FastAPI application, its routers and its error mapping.
+
+Error policy: a client sees a message it can act on and never a stack trace.
+``QueryError`` (bad query or unknown filter value) and request validation errors are 422;
+a missing index is 503; anything else is logged with its traceback on the server and
+answered 500 with a fixed message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import ApiState, IndexUnavailable
+from api.routes import documents, export, facets, health, people, regions, search, web
+from api.schemas.common import ErrorBody, FieldError
+from regionsok.errors import QueryError, RegionsokError
+from regionsok.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """\
+Search Swedish regions' agreements (*överenskommelser*) and press releases.
+
+* `/search` — hybrid (semantic + keyword) search with filters and facet counts.
+* `/regions` — which counties (*län*) address a topic, with documents as evidence.
+* `/people` — what a person said or signed (tolerant of case, å/ä/ö and small misspellings).
+* `/export/search.csv`, `/export/search.jsonl` — a search's results for researchers.
+
+All endpoints are read-only. Errors are `{"detail": "...", "errors": [...]}`.
+"""
+
+
+def _error(status: int, detail: str, errors: list[FieldError] | None = None) -> JSONResponse:
+    body = ErrorBody(detail=detail, errors=errors or [])
+    return JSONResponse(status_code=status, content=body.model_dump())
+
+
+def _field_name(loc: tuple[object, ...] | list[object]) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body")]
+    return ".".join(parts) or "request"
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldError(field=_field_name(e.get("loc", ())), message=str(e.get("msg", "invalid value")))
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "invalid request"
+    return _error(422, detail, errors)
+
+
+async def _query_error(request: Request, exc: Exception) -> JSONResponse:
+    return _error(422, str(exc))
+
+
+async def _index_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("search unavailable", extra={"path": request.url.path, "reason": str(exc)})
+    return _error(503, "The search index is not available yet; run `regionsok index` (or the nightly job).")
+
+
+async def _regionsok_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("request failed", extra={"path": request.url.path}, exc_info=exc)
+    return _error(500, f"Internal error ({type(exc).__name__}); see the server log.")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        status_code=exc.status_code,
+        content=ErrorBody(detail=str(exc.detail)).model_dump(),
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected error", extra={"path": request.url.path}, exc_info=exc)
+    return _error(500, "Internal error; see the server log.")
+
+
+def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
+    """The application over ``settings.data_dir`` (the process settings when None).
+
+    ``warm`` loads the model and index at startup so the first search is not slow.
+    """
+    settings = settings or get_settings()
+    state = ApiState(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            state.searcher.warm()
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="Regionsök",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.api = state
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(IndexUnavailable, _index_unavailable)
+    app.add_exception_handler(RegionsokError, _regionsok_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+    for module in (search, regions, people, documents, facets, health, export, web):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

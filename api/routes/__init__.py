@@ -1,0 +1,1 @@
+"""One router per resource: search, regions, people, documents, facets, health, export, web."""

@@ -1,0 +1,1 @@
+"""Response models, one module per resource; ``common`` holds the error body all share."""

@@ -1,0 +1,329 @@
+"""API load: requests/s and p50/p95 latency of `/search` at 8 concurrent clients, as JSON.
+
+What it measures: a real `regionsok serve` process (uvicorn, one worker) on 127.0.0.1,
+over the demo corpus (the committed fixtures, ingested, extracted and indexed with the real
+model) plus synthetic documents bringing the index to at least 100k chunks. Clients are
+threads with their own HTTP connection, each sending the next query as soon as the last
+one answered (closed loop), for a fixed duration after a warm-up.
+
+Why synthetic vectors: embedding 100k real chunks takes hours on a laptop CPU. The
+synthetic documents are chunked, keyword-indexed and stored exactly like real ones; only
+their vectors come from a cheap deterministic stand-in (a hashed bag of words projected
+to the model's dimension and normalised), added through the real indexer, so the FAISS
+index (HNSW above `exact_index_max`), FTS5 table and store have the size a 100k-chunk
+deployment has. Queries are still embedded by the real model on every request.
+
+Usage:
+    python bench/api_load.py [--data-dir DIR] [--chunks 100000] [--clients 8] [--seconds 30]
+                             [--backend torch|onnx-int8]
+
+The data directory (default: a fresh temporary one) is reused when it already holds at
+least ``--chunks`` chunks, so a second run only measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from regionsok.records import DOCUMENT_KINDS, Document, Extraction, Person  # noqa: E402
+from regionsok.settings import Settings  # noqa: E402
+
+FIXTURES = REPO / "tests" / "fixtures"
+QUERIES = (
+    "spelberoende",
+    "gambling addiction",
+    "psykisk hälsa barn och unga",
+    "överenskommelse missbruk kommuner",
+    "suicide prevention",
+    "primärvård vårdcentral",
+    "kollektivtrafik buss",
+    "våld i nära relationer",
+    "mental health young people",
+    "Torbjörn Holmqvist",
+)
+COUNTIES = ("01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14",
+            "17", "18", "19", "20", "21", "22", "23", "24", "25")
+FOCUS = ("substance_abuse", "mental_health", "gambling", "primary_care", "suicide_prevention",
+         "domestic_violence", "comorbidity", "family_support")
+KINDS = DOCUMENT_KINDS
+
+
+class HashedEmbedder:
+    """Deterministic stand-in vectors: hashed bag of words, random-projected, unit length.
+
+    Same ``name`` and ``dim`` as the real model, so the server treats the index as its own.
+    """
+
+    def __init__(self, name: str, dim: int) -> None:
+        self.name = name
+        self.dim = dim
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _word(self, word: str) -> np.ndarray:
+        vector = self._cache.get(word)
+        if vector is None:
+            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            vector = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            self._cache[word] = vector
+        return vector
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split()[:200]:
+                out[i] += self._word(word)
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
+        return out
+
+
+def _vocabulary() -> tuple[list[str], list[float]]:
+    """Swedish words from the committed seed texts with Zipf weights (1/rank by frequency).
+
+    Natural text is Zipfian: function words are everywhere, topical words ("spelberoende")
+    are rare. Drawing words uniformly would put every query term in a third of all chunks
+    and make keyword search unrealistically slow.
+    """
+    counts: dict[str, int] = {}
+    for path in sorted((FIXTURES / "seeds").glob("*.txt")):
+        for raw in path.read_text(encoding="utf-8").split():
+            word = raw.strip(".,;:()–-\"”")
+            if len(word) > 2 and word.isalpha():
+                counts[word] = counts.get(word, 0) + 1
+    words = sorted(counts, key=lambda w: (-counts[w], w))
+    return words, [1.0 / rank for rank in range(1, len(words) + 1)]
+
+
+def build_demo(settings: Settings) -> None:
+    """The demo corpus through the real stages: ingest, NLP extraction, index with the real model."""
+    from ingest.pipeline import ingest_jsonl, ingest_paths
+    from regionsok.store import open_store
+    from search.indexer import update_index
+
+    with open_store(settings.db_path) as store:
+        ingest_paths(store, [FIXTURES / "html", FIXTURES / "pdf"])
+        for jsonl in sorted((FIXTURES / "api").glob("*.jsonl")):
+            ingest_jsonl(store, jsonl)
+        try:
+            from ingest.nlp import update_extractions
+        except ImportError:  # the NLP stage is optional for a load test
+            print("warning: ingest.nlp not available; demo documents have no facets", file=sys.stderr)
+        else:
+            update_extractions(store)
+        update_index(store, settings)
+
+
+def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
+    """Synthetic documents (with facets) until the store holds ``chunks_wanted`` chunks."""
+    from regionsok.store import open_store
+    from search.embedding import load_embedder
+    from search.indexer import update_index
+
+    rng = random.Random(seed)
+    vocab, weights = _vocabulary()
+    real = load_embedder(settings)
+    fake = HashedEmbedder(real.name, real.dim)
+    with open_store(settings.db_path) as store:
+        have = store.chunk_count()
+        # ~256 tokens a chunk and 3 chunks a document: about 600 words each.
+        documents = max(0, (chunks_wanted - have) // 3 + 50)
+        start = date(2015, 1, 1)
+        batch = 2000
+        for first in range(0, documents, batch):
+            with store.transaction():
+                for n in range(first, min(documents, first + batch)):
+                    county = rng.choice(COUNTIES)
+                    focus = rng.sample(FOCUS, 2)
+                    text = "\n\n".join(
+                        " ".join(rng.choices(vocab, weights=weights, k=60)).capitalize() + "." for _ in range(10)
+                    )
+                    doc = Document(
+                        doc_id=f"syn{n:07d}",
+                        url=f"https://example.invalid/synthetic/{n}",
+                        title=f"Syntetiskt pressmeddelande {n} om {focus[0].replace('_', ' ')}",
+                        text=text,
+                        language="sv",
+                        kind=rng.choice(KINDS),
+                        published=start + timedelta(days=rng.randrange(3650)),
+                        source="synthetic",
+                        county_code=county,
+                    )
+                    _, doc_id = store.upsert_document(doc)
+                    store.save_extraction(doc_id, doc.sha256, Extraction(
+                        kind=doc.kind, counties=(county,), focus_areas=tuple(focus),
+                        people=(Person(name=f"Person {n % 997}", party=rng.choice(("S", "M", "C", None))),),
+                    ))
+            print(f"synthetic documents: {min(documents, first + batch)}/{documents}", file=sys.stderr)
+        report = update_index(store, settings, embedder=fake)
+        print(f"index: {json.dumps(report.to_json())}", file=sys.stderr)
+        return store.chunk_count()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> dict[str, Any]:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            answer = httpx.get(f"{base}/health", timeout=5)
+            if answer.status_code == 200 and answer.json().get("status") == "ok":
+                return dict(answer.json())
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not become ready")
+
+
+def run_load(base: str, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
+    """Closed-loop load with ``clients`` threads; latencies of requests after the warm-up."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    begin = time.monotonic()
+    measure_from = begin + warmup
+    stop = measure_from + seconds
+
+    def client(number: int) -> None:
+        nonlocal errors
+        rng = random.Random(number)
+        with httpx.Client(base_url=base, timeout=60) as http:
+            while (now := time.monotonic()) < stop:
+                params: dict[str, Any] = {"q": rng.choice(QUERIES), "k": 10}
+                if rng.random() < 0.3:
+                    params["county"] = rng.choice(COUNTIES)
+                try:
+                    ok = http.get("/search", params=params).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                took = time.monotonic() - now
+                if now >= measure_from:
+                    with lock:
+                        latencies.append(took)
+                        errors += not ok
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else 0.0
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "requests_per_s": round(len(latencies) / seconds, 2),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=None, help="reuse/build here (default: a temp dir)")
+    parser.add_argument("--chunks", type=int, default=100_000, help="index size to reach (default 100000)")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured duration")
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--backend", choices=("torch", "onnx-int8"), default=None,
+                        help="the server's query-embedding backend (default: REGIONSOK_EMBEDDING_BACKEND or torch)")
+    args = parser.parse_args()
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    temp = None
+    data_dir = args.data_dir
+    if data_dir is None:
+        temp = tempfile.mkdtemp(prefix="regionsok-load-")
+        data_dir = Path(temp) / "data"
+    model = os.environ.get("REGIONSOK_EMBEDDING_MODEL")
+    if model is None and (REPO / "data" / "model").is_dir():
+        model = str(REPO / "data" / "model")
+    settings = Settings(data_dir=data_dir, embedding_model=model)
+
+    from regionsok.store import open_store
+
+    built = time.monotonic()
+    have = 0
+    if settings.db_path.is_file():
+        with open_store(settings.db_path) as store:
+            have = store.chunk_count()
+    if have == 0:
+        build_demo(settings)
+    if have < args.chunks:
+        have = add_synthetic(settings, args.chunks)
+    build_seconds = round(time.monotonic() - built, 1)
+
+    port = _free_port()
+    env = {**os.environ, "REGIONSOK_DATA_DIR": str(data_dir)}
+    if model:
+        env["REGIONSOK_EMBEDDING_MODEL"] = model
+    if args.backend:
+        env["REGIONSOK_EMBEDDING_BACKEND"] = args.backend
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        health = _wait_ready(base, proc)
+        load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
+        result = run_load(base, args.clients, args.seconds, args.warmup)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+    print(json.dumps({
+        "bench": "api_load",
+        "endpoint": "/search",
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "documents": health.get("documents"),
+        "chunks": health.get("chunks"),
+        "index_kind": health.get("index", {}).get("index_kind"),
+        "backend": health.get("index", {}).get("backend"),
+        "cpu_count": os.cpu_count(),
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "build_seconds": build_seconds,
+        **result,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""nDCG@10 of keyword-only, vector-only and hybrid search on the dev set, per query language.
+
+The dev set: tests/fixtures/search/dev_queries.jsonl (Swedish and English queries with
+graded relevance) over the seed pages (tests/fixtures/html), the Kronoberg PDF and
+tests/fixtures/search/dev_corpus.jsonl. The corpus is ingested and indexed into a temporary
+data directory (or ``--data-dir``, reused when it already holds it); the same figures gate
+the tests (tests/search/test_eval_gate.py).
+
+Prints one JSON object: ``{"ndcg@10": {"sv": {"keyword", "vector", "hybrid"}, "en": {…}}, …}``
+and, for comparison, ``plain_rrf_ndcg@10``: language-blind classic RRF (k=60) of the vectors
+and the query's own words;
+``--per-query`` adds every query's figures (to see what a change helped or hurt).
+
+Run: .venv/bin/python bench/eval_search.py [--per-query] [--backend onnx-int8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from regionsok.settings import Settings  # noqa: E402
+from search.evaluation import (  # noqa: E402
+    MODES,
+    build_dev_corpus,
+    evaluate,
+    file_digest,
+    labels_by_doc_id,
+    load_dev_queries,
+    ndcg_at_k,
+)
+from search.hybrid import PLAIN_RRF  # noqa: E402
+from search.service import SearchRequest, SearchService  # noqa: E402
+
+FIXTURES = REPO / "tests" / "fixtures"
+QUERIES = FIXTURES / "search" / "dev_queries.jsonl"
+CORPUS = FIXTURES / "search" / "dev_corpus.jsonl"
+
+
+def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
+    settings = Settings(data_dir=data_dir, embedding_model=str(args.model_dir), embedding_backend=args.backend)
+    build_dev_corpus(settings, FIXTURES / "html", FIXTURES / "pdf", CORPUS)
+    service = SearchService(settings)
+    labels = labels_by_doc_id(settings, CORPUS)
+    queries = load_dev_queries(QUERIES)
+    result: dict[str, object] = {
+        "bench": "eval_search",
+        "backend": args.backend,
+        "dev_set_sha256": file_digest((QUERIES, CORPUS)),
+        "queries": {lang: sum(q.lang == lang for q in queries) for lang in sorted({q.lang for q in queries})},
+        "documents": len(labels),
+        "ndcg@10": evaluate(service, queries, labels),
+        # Language-blind classic RRF of the query's own words and the vectors, for comparison.
+        "plain_rrf_ndcg@10": {lang: by_mode["hybrid"] for lang, by_mode in evaluate(
+            SearchService(settings, fusion=PLAIN_RRF), queries, labels, modes=("hybrid",)).items()},
+    }
+    if args.per_query:
+        rows = []
+        for q in queries:
+            row: dict[str, object] = {"lang": q.lang, "query": q.query}
+            for mode in MODES:
+                hits = service.search(SearchRequest(query=q.query, k=10, mode=mode)).hits
+                row[mode] = round(ndcg_at_k([labels.get(h.doc_id, h.doc_id) for h in hits], q.relevant), 4)
+            rows.append(row)
+        result["per_query"] = rows
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-dir", type=Path, default=REPO / "data" / "model")
+    parser.add_argument("--backend", default="torch", help="torch or onnx-int8")
+    parser.add_argument("--data-dir", type=Path, help="Keep the indexed dev corpus here (reused next time).")
+    parser.add_argument("--per-query", action="store_true", help="Also print each query's nDCG@10.")
+    args = parser.parse_args()
+    if args.data_dir:
+        result = run(args.data_dir, args)
+    else:
+        with tempfile.TemporaryDirectory(prefix="regionsok-eval-") as tmp:
+            result = run(Path(tmp), args)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Swedish NLP: people with party and role, counties, organisations, dates, amounts, concepts.
+
+Entry points (the contract other stages call):
+
+- :func:`extract_text` — one text → ``Extraction``;
+- :func:`extract_many` — many texts → ``Extraction`` each, in order, through ``nlp.pipe`` batches;
+- :func:`update_extractions` — (re)compute the store's documents whose text or
+  :data:`PIPELINE_VERSION` changed, saving the extraction and its search facets;
+- :data:`PIPELINE_VERSION` — changes whenever this package's code or data files change.
+
+The gazetteers (:mod:`ingest.nlp.gazetteer`) and the taxonomy (:mod:`ingest.nlp.taxonomy`) are
+importable without loading spaCy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from regionsok.records import Extraction
+
+if TYPE_CHECKING:
+    from regionsok.store import Store
+
+logger = logging.getLogger(__name__)
+
+_CODE_VERSION = "1"
+BATCH_SIZE = 32  # documents per nlp.pipe batch
+PAGE_SIZE = 500  # documents read from the store at a time by update_extractions
+
+
+def _pipeline_version() -> str:
+    """A code version plus a digest of this package's sources and the data files it reads."""
+    here = Path(__file__).resolve().parent
+    files = sorted(here.glob("*.py")) + sorted(here.parent.joinpath("data").glob("*"))
+    files.append(here.parent / "kind.py")
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return f"{_CODE_VERSION}+{digest.hexdigest()[:10]}"
+
+
+PIPELINE_VERSION: str = _pipeline_version()
+
+# One input of extract_many: a text, or (text, meta) with optional meta keys
+# "title", "county_hint" (two-digit county code of the source) and "kind_hint".
+ExtractItem = str | tuple[str, Mapping[str, Any]]
+
+
+def extract_text(
+    text: str, *, title: str | None = None, county_hint: str | None = None, kind_hint: str | None = None
+) -> Extraction:
+    """What the Swedish pipeline finds in one text (an empty text gives an empty extraction)."""
+    return next(extract_many([(text, {"title": title, "county_hint": county_hint, "kind_hint": kind_hint})]))
+
+
+def extract_many(items: Iterable[ExtractItem], *, batch_size: int = BATCH_SIZE) -> Iterator[Extraction]:
+    """One ``Extraction`` per item, in input order, computed in ``nlp.pipe`` batches.
+
+    An item is a text, or a ``(text, meta)`` pair whose ``meta`` may hold ``title``,
+    ``county_hint`` and ``kind_hint`` (the keyword arguments of :func:`extract_text`).
+    """
+    from ingest.nlp.pipeline import load_nlp, prepare_doc, to_extraction
+
+    nlp = load_nlp()
+
+    def docs() -> Iterator[Any]:
+        for item in items:
+            text, meta = (item, None) if isinstance(item, str) else item
+            meta = meta or {}
+            yield prepare_doc(
+                nlp,
+                text or "",
+                title=meta.get("title"),
+                county_hint=meta.get("county_hint"),
+                kind_hint=meta.get("kind_hint"),
+            )
+
+    for doc in nlp.pipe(docs(), batch_size=batch_size):
+        yield to_extraction(doc, PIPELINE_VERSION)
+
+
+def update_extractions(store: Store, *, progress: Callable[[int], None] | None = None) -> int:
+    """Extract every live document whose text or the pipeline version changed; returns how many.
+
+    Each extraction is saved with its facets (county, organisation, person, party, focus area,
+    target group) in one transaction per document, so an interrupted run loses nothing done.
+    Documents are read from the store a page at a time, so memory stays flat on a big store.
+    """
+    done = 0
+    seen: set[tuple[str, str]] = set()
+    while True:
+        rows = [
+            row for row in store.documents_needing_extraction(PIPELINE_VERSION, limit=PAGE_SIZE)
+            if (row["doc_id"], row["sha256"]) not in seen
+        ]
+        if not rows:
+            break
+        items = [
+            (row["text"], {"title": row["title"], "county_hint": row["county_code"], "kind_hint": row["kind"]})
+            for row in rows
+        ]
+        for row, extraction in zip(rows, extract_many(items), strict=True):
+            store.save_extraction(row["doc_id"], row["sha256"], extraction)
+            seen.add((row["doc_id"], row["sha256"]))
+            done += 1
+            if progress is not None:
+                progress(1)
+    if done:
+        logger.info("extracted %d documents with pipeline %s", done, PIPELINE_VERSION)
+    return done
+
+
+__all__ = ["PIPELINE_VERSION", "ExtractItem", "extract_many", "extract_text", "update_extractions"]

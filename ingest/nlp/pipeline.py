@@ -1,0 +1,327 @@
+"""The spaCy pipeline: ``spacy.blank("sv")`` plus lookup lemmas and Regionsök's own components.
+
+Components, in order (each a registered factory, so ``nlp.pipe`` runs them in batches):
+
+``lemmatizer``               lookup lemmas from spacy-lookups-data;
+``regionsok_lemma_fixes``    corrects lookups that are wrong for our texts (för→föra, ska→skola);
+``gazetteer_lower/_exact``   entity rulers: gazetteer phrases → ORG / PLACE entities whose
+                             ``ent_id_`` is "county|canonical";
+``regionsok_people``         people with party and role, and the quotes attributed to them;
+``regionsok_facts``          counties, organisations, dates, amounts, focus areas, target groups.
+
+Results live on ``doc._.regionsok`` (a :class:`DocFacts`) and become an ``Extraction`` only at
+the edge (:func:`to_extraction`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from spacy.attrs import IDX, LEMMA
+
+from ingest.kind import classify_kind
+from ingest.nlp import gazetteer
+from ingest.nlp.amounts import find_amounts
+from ingest.nlp.dates import find_dates, unique_dates
+from ingest.nlp.people import PeopleFinder, find_quotes, to_records
+from ingest.nlp.taxonomy import load_taxonomy
+from regionsok.errors import ConfigError
+from regionsok.records import Amount, DocumentKind, Extraction, Person, Quote
+
+logger = logging.getLogger(__name__)
+
+# Longer texts are cut: a 1 MB dump is never a press release, and spaCy refuses very long docs.
+MAX_CHARS = 1_500_000
+
+# Lookups in spacy-lookups-data that are wrong for administrative Swedish.
+LEMMA_FIXES: dict[str, str] = {
+    "för": "för", "ska": "ska", "skall": "ska", "vård": "vård", "stöd": "stöd",
+    "län": "län", "länets": "län", "råd": "råd", "kommuner": "kommun", "kommunerna": "kommun",
+    "regionen": "region", "regioner": "region", "unga": "ung", "äldre": "äldre", "anhöriga": "anhörig",
+    "beroende": "beroende", "missbruk": "missbruk", "insatser": "insats", "behandlingshem": "behandlingshem",
+    "spel": "spel", "barn": "barn", "våld": "våld",
+}
+# "länets kommuner", "i länet": the county of the source, known only from the caller's hint.
+_OWN_COUNTY = re.compile(r"\blänets\b|\bi länet\b|\bhela länet\b|\blänsövergripande\b", re.IGNORECASE)
+# Lines that point elsewhere rather than say something: menus ("Start | Missbruk | …"), tag
+# lists, "Läs mer om …" and "Se även" links.
+_NAVIGATION = re.compile(
+    r"^[ \t»›>•*-]*(?:taggar|etiketter|ämnen|kategorier|kategori|relaterat|relaterade \w+|se även|läs mer|"
+    r"läs också|tags|meny|dela)\b.*$|^[^\n|]*\|[^\n|]*\|.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_POSTCODE_BEFORE = re.compile(r"\d{3}\s?\d{2}\s+$")
+_BODY_ORG = re.compile(
+    r"(?<![\w-])((?:[A-ZÅÄÖa-zåäö][a-zåäö]+-\s?och\s)?[A-ZÅÄÖa-zåäö][a-zåäö]{2,}(?:nämnden|styrelsen)|"
+    r"(?:Region|Kommun)fullmäktige)(?![\w-])"
+)
+
+# Bodies named by how a text introduces them: "ordförande i Samråd vård och omsorg",
+# "Novahuset, en ideell förening".
+_NAMED_BODY = re.compile(
+    r"\b(?:ordförande|ledamot|ledamöter|ledamöterna) (?:i|för) "
+    r"(?P<name>[A-ZÅÄÖ][\w-]+(?: (?:[a-zåäö][\w-]*|[A-ZÅÄÖ][\w-]+)){0,5}?)(?=[,.;\n]|$)"
+    r"|(?P<name2>[A-ZÅÄÖ][\w-]+(?: [A-ZÅÄÖ][\w-]+){0,3}), (?:en|ett) (?:ideell |idéburen |lokal )?"
+    r"(?:förening|organisation|stiftelse|nätverk|kommunalförbund)\b"
+)
+
+
+@dataclass(slots=True)
+class DocFacts:
+    """What the components found in one document (set on ``doc._.regionsok``)."""
+
+    title: str | None = None
+    county_hint: str | None = None
+    kind_hint: str | None = None
+    people: list[Person] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    person_spans: list[tuple[int, int]] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    dates: tuple[str, ...] = ()
+    amounts: list[Amount] = field(default_factory=list)
+    focus_areas: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+
+
+def _facts(doc: Any) -> DocFacts:
+    if doc._.regionsok is None:
+        doc._.regionsok = DocFacts()
+    return doc._.regionsok
+
+
+class LemmaFixes:
+    """Overrides wrong lookup lemmas (``för`` is a preposition here, not the verb ``föra``), and
+    looks up capitalised words in lower case (the table has "stödet", not "Stödet")."""
+
+    def __init__(self, fixes: dict[str, str], lookup: Callable[[str], str | None]) -> None:
+        self.fixes = fixes
+        self.lookup = lookup
+
+    def __call__(self, doc: Any) -> Any:
+        for token in doc:
+            lower = token.lower_
+            fixed = self.fixes.get(lower)
+            if fixed is None and token.text != lower and token.lemma_ == token.text:
+                fixed = self.lookup(lower)
+            if fixed is not None:
+                token.lemma_ = fixed
+        return doc
+
+
+class PeopleComponent:
+    """People (name, party, role) and quotes; gazetteer entities block names."""
+
+    def __init__(self, finder: PeopleFinder) -> None:
+        self.finder = finder
+
+    def __call__(self, doc: Any) -> Any:
+        facts = _facts(doc)
+        blocked = [(e.start_char, e.end_char) for e in doc.ents]
+        mentions = self.finder.mentions(doc.text, blocked)
+        found = self.finder.people(mentions)
+        facts.people = to_records(found)
+        facts.quotes = find_quotes(doc.text, found)
+        facts.person_spans = [(m.start, m.end) for m in mentions]
+        return doc
+
+
+class FactsComponent:
+    """Counties, organisations, dates, amounts and taxonomy concepts of a document."""
+
+    def __call__(self, doc: Any) -> Any:
+        facts = _facts(doc)
+        text = doc.text
+        counties: dict[str, None] = {}
+        organisations: dict[str, None] = {}
+        org_spans: list[tuple[int, int]] = []
+        person_starts = [s for s, _ in facts.person_spans]  # in text order, disjoint
+        for ent in doc.ents:
+            if ent.label_ == "ORG":
+                org_spans.append((ent.start_char, ent.end_char))
+            at = bisect_left(person_starts, ent.end_char)
+            if at > 0 and facts.person_spans[at - 1][1] > ent.start_char:
+                continue  # "Karin Lund": a surname, not the kommun
+            county, _, canonical = ent.ent_id_.partition("|")
+            if ent.label_ == "PLACE" and _POSTCODE_BEFORE.search(text[max(0, ent.start_char - 10) : ent.start_char]):
+                continue  # a postal address names where an office is, not what the text concerns
+            if county:
+                counties.setdefault(county, None)
+            if ent.label_ == "ORG":
+                organisations.setdefault(canonical, None)
+        # Bodies the gazetteer does not list, unless the words are a known name or place.
+        known = [(e.start_char, e.end_char) for e in doc.ents]
+        for m in _BODY_ORG.finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e in known):
+                name = m.group(1)
+                organisations.setdefault(name[0].upper() + name[1:], None)
+        for m in _NAMED_BODY.finditer(text):
+            group = "name" if m.group("name") else "name2"
+            start, end = m.span(group)
+            if not any(s < end and start < e for s, e in known):
+                organisations.setdefault(m.group(group), None)
+        if facts.county_hint and _OWN_COUNTY.search(text):
+            counties.setdefault(facts.county_hint, None)
+        facts.counties = sorted(counties)
+        facts.organisations = list(organisations)
+        facts.dates = unique_dates(find_dates(text))
+        facts.amounts = find_amounts(text)
+        facts.focus_areas, facts.target_groups = _concepts(doc, org_spans)
+        return doc
+
+
+_SV_WORDS = frozenset("och att det som på är för med har av till inte den om ett de vi kan ska från".split())
+_EN_WORDS = frozenset("the and of to in is for that with on are as by this be from or which".split())
+
+
+def _mostly_english(text: str) -> bool:
+    """English by its function words (py3langid would cost more than the whole pipeline)."""
+    words = re.findall(r"[a-zåäö]+", text[:5000].lower())
+    english = sum(w in _EN_WORDS for w in words)
+    swedish = sum(w in _SV_WORDS for w in words)
+    return english >= 3 and english > 2 * swedish
+
+
+def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
+    """Focus areas and target groups named substantively: not in menus, tag lists or "Läs mer"
+    links, not inside an organisation's name, and only in Swedish text (the taxonomy's
+    Swedish synonyms would half-match English words such as "suicide")."""
+    text = doc.text
+    if _mostly_english(text):
+        return [], []
+    masked = [*org_spans, *((m.start(), m.end()) for m in _NAVIGATION.finditer(text))]
+    if masked:
+        chars = list(text)
+        for start, end in masked:
+            chars[start:end] = " " * (end - start)
+        text = "".join(chars)
+    # Through the token array: creating a Token object per word costs more than the matching.
+    strings = doc.vocab.strings
+    lemmas = [
+        (idx, strings[int(lemma)]) for lemma, idx in doc.to_array([LEMMA, IDX]).tolist() if not text[idx].isspace()
+    ]
+    taxonomy = load_taxonomy()
+    slugs = taxonomy.match_document(text, lemmas=lemmas)
+    return (
+        [s for s in slugs if taxonomy[s].kind == "focus_area"],
+        [s for s in slugs if taxonomy[s].kind == "target_group"],
+    )
+
+
+def _register() -> None:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    if not Doc.has_extension("regionsok"):
+        Doc.set_extension("regionsok", default=None)
+    if "regionsok_lemma_fixes" not in Language.factories:
+        Language.factory("regionsok_lemma_fixes", default_config={"fixes": LEMMA_FIXES})(make_lemma_fixes)
+    if "regionsok_people" not in Language.factories:
+        Language.factory("regionsok_people")(make_people)
+    if "regionsok_facts" not in Language.factories:
+        Language.factory("regionsok_facts")(make_facts)
+
+
+def make_lemma_fixes(nlp: Any, name: str, fixes: dict[str, str]) -> LemmaFixes:
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    tables: list[Any] = []
+
+    def lookup(word: str) -> str | None:
+        # The lemmatizer's tables are loaded by nlp.initialize(), after this factory runs.
+        if not tables:
+            tables.append(lemmatizer.lookups.get_table("lemma_lookup"))
+        return tables[0].get(word)
+
+    return LemmaFixes(dict(fixes), lookup)
+
+
+def make_people(nlp: Any, name: str) -> PeopleComponent:
+    return PeopleComponent(_people_finder(nlp))
+
+
+def make_facts(nlp: Any, name: str) -> FactsComponent:
+    return FactsComponent()
+
+
+def _people_finder(nlp: Any) -> PeopleFinder:
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return PeopleFinder(lambda word: word in table)
+
+
+def _ruler_patterns(case_sensitive: bool) -> list[dict[str, Any]]:
+    """Phrase patterns for one of the two gazetteer rulers (exact spelling, or lower case)."""
+    return [
+        {"label": e.label, "pattern": e.phrase if case_sensitive else e.phrase.lower(),
+         "id": f"{e.county or ''}|{e.canonical}"}
+        for e in gazetteer.entries()
+        if e.case_sensitive == case_sensitive
+    ]
+
+
+@lru_cache(maxsize=1)
+def load_nlp() -> Any:
+    """The Swedish pipeline, built once per process (about two seconds)."""
+    import spacy
+
+    _register()
+    try:
+        nlp = spacy.blank("sv")
+        nlp.max_length = MAX_CHARS + 10_000
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.add_pipe("regionsok_lemma_fixes")
+        # Two phrase rulers, as a PhraseMatcher compares one attribute: names in any case first
+        # (they are the longer ones), then acronyms and bare place names in their exact spelling,
+        # which only fill the gaps the first left.
+        lower: Any = nlp.add_pipe("entity_ruler", name="gazetteer_lower", config={"phrase_matcher_attr": "LOWER"})
+        exact: Any = nlp.add_pipe("entity_ruler", name="gazetteer_exact", config={"phrase_matcher_attr": "ORTH"})
+        spacy_logger = logging.getLogger("spacy")
+        level = spacy_logger.level
+        spacy_logger.setLevel(logging.WARNING)  # initialize() logs at INFO for every process
+        try:
+            nlp.initialize()
+        finally:
+            spacy_logger.setLevel(level)
+        lower.add_patterns(_ruler_patterns(case_sensitive=False))
+        exact.add_patterns(_ruler_patterns(case_sensitive=True))
+        nlp.add_pipe("regionsok_people")
+        nlp.add_pipe("regionsok_facts")
+    except (OSError, ValueError, KeyError) as err:  # missing spacy-lookups-data, bad pattern
+        raise ConfigError(f"the Swedish NLP pipeline cannot be built: {err}") from err
+    return nlp
+
+
+def prepare_doc(nlp: Any, text: str, *, title: str | None, county_hint: str | None, kind_hint: str | None) -> Any:
+    """A tokenised ``Doc`` carrying the caller's hints, ready for ``nlp.pipe``."""
+    text = text or ""
+    if title and title.strip() and title.strip() not in text[: len(title) + 300]:
+        text = f"{title.strip()}\n\n{text}"
+    if len(text) > MAX_CHARS:
+        logger.warning("text of %d characters cut to %d for NLP", len(text), MAX_CHARS)
+        text = text[:MAX_CHARS]
+    doc = nlp.make_doc(text)
+    doc._.regionsok = DocFacts(title=title, county_hint=county_hint or None, kind_hint=kind_hint)
+    return doc
+
+
+def to_extraction(doc: Any, pipeline_version: str) -> Extraction:
+    """The record of a processed ``Doc``."""
+    facts = _facts(doc)
+    kind: DocumentKind = classify_kind(doc.text, title=facts.title or "", hint=facts.kind_hint)
+    return Extraction(
+        kind=kind,
+        counties=tuple(facts.counties),
+        organisations=tuple(facts.organisations),
+        people=tuple(facts.people),
+        quotes=tuple(facts.quotes),
+        dates=tuple(facts.dates),
+        amounts=tuple(facts.amounts),
+        focus_areas=tuple(facts.focus_areas),
+        target_groups=tuple(facts.target_groups),
+        pipeline_version=pipeline_version,
+    )

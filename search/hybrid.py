@@ -1,0 +1,333 @@
+"""Query analysis, language-aware fusion of vector and keyword results, and snippets.
+
+Why language-aware: the documents are Swedish. A Swedish query gets two useful kinds of
+ranking (meaning from the vectors, exact terms from BM25) and reciprocal rank fusion lifts
+documents both agree on. An English query's words almost never occur in Swedish text, so
+a keyword ranking of them is noise, and plain RRF lets that noise pull good vector results
+down (bench/eval_search.py shows it). So the keyword side is several rankings, each with
+its own weight per query language (:data:`FUSION_WEIGHTS`):
+
+- ``words``: the query's own words as whole-word Swedish terms (Swedish queries only);
+- ``parts``: the compound parts of those words, a weaker backoff ("självmord" for
+  "självmordsförebyggande"), so a frequent part cannot outrank the whole compound;
+- ``concept:<slug>``: the Swedish terms of each taxonomy concept the query names
+  ("gambling addiction" → spelberoende*, spelmissbruk*, …), the concepts sharing one
+  weight, so a document covering all of them wins over one covering a single concept;
+- ``names``: an English query's names and numbers ("Östergötland", "30").
+
+Fusion is weighted RRF: ``score(d) = Σ w_list / (k + rank_list(d))``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import simplemma
+
+from search.normalize import (
+    ENGLISH_STOPWORDS,
+    SWEDISH_STOPWORDS,
+    query_terms,
+    terms_for_word,
+    tokenize,
+)
+
+logger = logging.getLogger(__name__)
+
+RRF_K = 60  # the classic reciprocal-rank-fusion offset; FusionWeights.rrf_k overrides it
+_TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "ingest" / "data" / "taxonomy.json"
+
+
+# -- query language -------------------------------------------------------------------------
+
+
+def detect_query_language(text: str) -> str:
+    """'sv', 'en' or 'other' for a (possibly two-word) query.
+
+    Short queries defeat statistical detectors, so words decide first: Swedish letters,
+    stopwords, and which language's dictionary (simplemma's) knows more of the words.
+    Only when that is a tie does the lead's document-language detector decide.
+    """
+    words = [w for w in tokenize(text) if not w.isdigit()]
+    if not words:
+        return "other"
+    if any(c in text for c in "åäöÅÄÖ"):
+        return "sv"
+    sv = sum(w in SWEDISH_STOPWORDS for w in words) * 2
+    en = sum(w in ENGLISH_STOPWORDS for w in words) * 2
+    for w in words:
+        in_sv, in_en = _known(w, "sv"), _known(w, "en")
+        sv += in_sv and not in_en
+        en += in_en and not in_sv
+    if sv != en:
+        return "sv" if sv > en else "en"
+    try:
+        from ingest.language import detect_language
+    except ImportError:  # the ingest stage is optional for a search-only install
+        return "other"
+    return str(detect_language(text))
+
+
+@lru_cache(maxsize=50_000)
+def _known(word: str, lang: str) -> bool:
+    return bool(simplemma.is_known(word, lang=lang))
+
+
+# -- taxonomy expansion ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """What the taxonomy recognised in a query: concept slugs and each one's Swedish terms."""
+
+    slugs: tuple[str, ...] = ()
+    terms: tuple[tuple[str, ...], ...] = ()  # per slug, in the same order
+
+    @property
+    def swedish_terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for group in self.terms for t in group))
+
+
+class _JsonTaxonomy:
+    """Fallback reader of ingest/data/taxonomy.json while ``ingest.nlp.taxonomy`` is unusable."""
+
+    def __init__(self, path: Path) -> None:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        self.concepts: dict[str, dict[str, Any]] = {c["slug"]: c for c in data.get("concepts", [])}
+
+    def match_query(self, text: str) -> list[str]:
+        low = " ".join(tokenize(text))
+        found = []
+        for slug, concept in self.concepts.items():
+            phrases = [*concept.get("synonyms_en", ()), concept.get("label_en", "")]
+            phrases += [p.rstrip("*") for p in concept.get("synonyms_sv", ())]
+            if any(p and re.search(rf"\b{re.escape(' '.join(tokenize(p)))}", low) for p in phrases):
+                found.append(slug)
+        return found
+
+    def slugs(self, kind: str | None = None) -> list[str]:
+        return [slug for slug, c in self.concepts.items() if kind is None or c.get("kind") == kind]
+
+    def concept_terms(self, slug: str) -> list[str]:
+        concept = self.concepts[slug]
+        terms = [concept.get("label_sv", "").lower(), *concept.get("synonyms_sv", ()), *concept.get("acronyms", ())]
+        return [t.replace("*", "").strip() for t in terms if t.strip()]
+
+
+@lru_cache(maxsize=1)
+def _taxonomy() -> Any:
+    try:
+        from ingest.nlp.taxonomy import load_taxonomy
+
+        return load_taxonomy()
+    except Exception as err:  # noqa: BLE001 - absent or broken NLP stage: search on without it
+        logger.warning("taxonomy unavailable (%s): reading %s directly", err, _TAXONOMY_FILE)
+    try:
+        return _JsonTaxonomy(_TAXONOMY_FILE) if _TAXONOMY_FILE.is_file() else None
+    except (OSError, ValueError, KeyError) as err:
+        logger.warning("taxonomy file unreadable: %s", err)
+        return None
+
+
+def taxonomy_slugs(kind: str) -> set[str] | None:
+    """The taxonomy's slugs of one kind ("focus_area", "target_group"); None without a taxonomy."""
+    taxonomy = _taxonomy()
+    if taxonomy is None:
+        return None
+    try:
+        return set(taxonomy.slugs(kind))
+    except (AttributeError, TypeError, ValueError) as err:
+        logger.warning("taxonomy slugs unavailable: %s", err)
+        return None
+
+
+def expand_query(text: str) -> Expansion:
+    """Taxonomy concepts named in ``text`` (English or Swedish) and the Swedish terms of each."""
+    taxonomy = _taxonomy()
+    if taxonomy is None:
+        return Expansion()
+    try:
+        slugs = tuple(taxonomy.match_query(text))
+        if isinstance(taxonomy, _JsonTaxonomy):
+            terms = tuple(tuple(taxonomy.concept_terms(s)) for s in slugs)
+        else:
+            terms = tuple(tuple(taxonomy[s].swedish_terms()) for s in slugs)
+    except (AttributeError, TypeError, ValueError, KeyError) as err:  # another taxonomy API: go on without
+        logger.warning("taxonomy expansion failed: %s", err)
+        return Expansion()
+    return Expansion(slugs=slugs, terms=terms)
+
+
+# -- the analysed query -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FusionWeights:
+    """RRF weight of each ranking, by query language (tuned with bench/eval_search.py).
+
+    ``words``: the query's own words (whole-word terms); ``parts``: compound parts of those
+    words (a backoff: "självmord" for "självmordsförebyggande"); ``concepts``: the Swedish
+    terms of the taxonomy concepts the query names, shared evenly between the concepts (so a
+    document covering every concept of "gambling addiction" beats one covering one);
+    ``names``: an English query's capitalised words and numbers ("Östergötland", "30").
+    """
+
+    vector: float
+    words: float
+    parts: float
+    concepts: float
+    names: float
+    rrf_k: int = 60  # RRF's rank offset: lower trusts the top ranks more
+
+
+#: Tuned on tests/fixtures/search/dev_queries.jsonl with bench/eval_search.py: nDCG@10 is flat
+#: around these values (rrf_k 10-30, parts 0.15-0.5, concepts 0.3-1.0 all within 0.005),
+#: so they are round numbers from the middle of that plateau, not its sharpest peak.
+FUSION_WEIGHTS: dict[str, FusionWeights] = {
+    "sv": FusionWeights(vector=1.0, words=1.0, parts=0.3, concepts=0.5, names=0.0, rrf_k=20),
+    "en": FusionWeights(vector=1.0, words=0.0, parts=0.0, concepts=0.8, names=0.15, rrf_k=20),
+    "other": FusionWeights(vector=1.0, words=0.5, parts=0.15, concepts=0.5, names=0.0, rrf_k=20),
+}
+
+#: The naive baseline bench/eval_search.py compares against: classic RRF (k=60) of the vector
+#: ranking and one keyword ranking of the query's own words, the same for every language.
+PLAIN_RRF: dict[str, FusionWeights] = {
+    lang: FusionWeights(vector=1.0, words=1.0, parts=0.0, concepts=0.0, names=0.0, rrf_k=60)
+    for lang in ("sv", "en", "other")
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordQuery:
+    """One keyword ranking to fuse: an FTS5 MATCH expression and its weight."""
+
+    label: str  # "words", "parts", "concept:<slug>", "names"
+    match: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """How one query is searched: its language, keyword rankings, vector weight, snippet terms."""
+
+    text: str
+    language: str
+    vector_weight: float
+    keyword: tuple[KeywordQuery, ...]
+    rrf_k: int = RRF_K
+    expansion: Expansion = field(default_factory=Expansion)
+    highlight: tuple[str, ...] = ()  # index terms used to pick the snippet
+
+
+def plan_query(text: str, language: str | None = None,
+               weights: dict[str, FusionWeights] | None = None) -> QueryPlan:
+    """Analyse a query: detect its language, expand it, build its keyword rankings."""
+    language = language or detect_query_language(text)
+    w = (weights or FUSION_WEIGHTS)[language if language in FUSION_WEIGHTS else "other"]
+    expansion = expand_query(text)
+    keyword: list[KeywordQuery] = []
+    highlight: list[str] = []
+
+    def add(label: str, terms: list[str], weight: float) -> None:
+        terms = list(dict.fromkeys(t for t in terms if t))
+        if terms and weight > 0:
+            keyword.append(KeywordQuery(label, " OR ".join(terms), weight))
+            highlight.extend(t.strip('"*') for t in terms)
+
+    groups = query_terms(text, english=language != "sv")
+    add("words", [_quote(g[0]) for g in groups], w.words)
+    add("parts", [_quote(p) for g in groups for p in g[1:]], w.parts)
+    if language == "en":
+        # English words stemmed as Swedish match almost nothing real, except names and
+        # numbers ("Östergötland", "30"): those are kept as a weak ranking of their own.
+        add("names", [_quote(terms_for_word(t.lower())[0]) for t in _content_tokens(text)
+                      if t[:1].isupper() or t.isdigit()], w.names)
+    for slug, terms in zip(expansion.slugs, expansion.terms, strict=True):
+        add(f"concept:{slug}", [e for term in terms if (e := _concept_expression(term))],
+            w.concepts / len(expansion.slugs))
+    return QueryPlan(text=text, language=language, vector_weight=w.vector, keyword=tuple(keyword), rrf_k=w.rrf_k,
+                     expansion=expansion, highlight=tuple(dict.fromkeys(highlight)))
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _concept_expression(term: str) -> str | None:
+    """A taxonomy term as FTS5: a one-word term as a prefix of its stem ("spelberoend"*
+    also finds "spelberoendevård"), a several-word term as a phrase of its stems."""
+    words = [t for t in tokenize(term) if t not in SWEDISH_STOPWORDS]
+    if not words:
+        return None
+    stems = [terms_for_word(t)[0] for t in words]
+    if len(stems) == 1:
+        return _quote(stems[0]) + ("*" if len(stems[0]) >= 5 else "")
+    return _quote(" ".join(stems))
+
+
+def _content_tokens(text: str) -> list[str]:
+    """The query's non-stopword words as written (case kept, so names can be told apart)."""
+    return [m.group(0) for m in re.finditer(r"[^\W_]+(?:[-'][^\W_]+)*", text)
+            if m.group(0).lower() not in SWEDISH_STOPWORDS | ENGLISH_STOPWORDS]
+
+
+# -- fusion -----------------------------------------------------------------------------------
+
+
+def weighted_rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int = RRF_K) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of id rankings (best first): id → fused score."""
+    fused: dict[int, float] = {}
+    for ids, weight in rankings:
+        if weight <= 0:
+            continue
+        for rank, item in enumerate(ids):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+# -- snippets --------------------------------------------------------------------------------
+
+
+def make_snippet(chunk_text: str, title: str, highlight: Sequence[str], width: int = 300) -> str:
+    """The passage of a chunk that best matches the query's terms, about ``width`` characters.
+
+    Sentences are scored by how many distinct query terms they contain (in normalised
+    form, so "spelberoendet" matches "spelberoende"); the best sentence and its neighbours
+    fill the window. With no term match (an English query matched by meaning only) the
+    chunk's opening is shown.
+    """
+    from search.chunking import split_sentences
+
+    body = chunk_text
+    if title and body.startswith(title):
+        body = body[len(title):].lstrip()
+    sentences = split_sentences(body) or [body]
+    wanted = set(highlight)
+    best, best_score = 0, 0
+    for i, sentence in enumerate(sentences):
+        terms = {t for token in tokenize(sentence) for t in terms_for_word(token)}
+        score = len(terms & wanted)
+        if score > best_score:
+            best, best_score = i, score
+    start = end = best
+    text = sentences[best]
+    while len(text) < width and (start > 0 or end < len(sentences) - 1):
+        if end < len(sentences) - 1:
+            end += 1
+            text = text + " " + sentences[end]
+        elif start > 0:
+            start -= 1
+            text = sentences[start] + " " + text
+    text = " ".join(text.split())
+    if len(text) > width + 60:
+        text = text[:width].rsplit(" ", 1)[0] + " …"
+    if start > 0:
+        text = "… " + text
+    return text

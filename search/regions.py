@@ -1,0 +1,300 @@
+""""Which regions address X?" — counties (län), strongest first, each backed by evidence.
+
+A researcher's question is answered from two signals, and every county listed must be
+backed by at least one document:
+
+1. *Focus-area labels*: the NLP stage labels documents with taxonomy focus areas and
+   target groups (``gambling`` …). A question that names one in Swedish or English
+   ("spelberoende", "gambling addiction") is mapped to its slug by the taxonomy; labelled
+   documents are strong evidence.
+2. *Search relevance*: the question's semantic (vector) search results whose cosine
+   similarity clears a threshold, both absolute and relative to the best hit, and whose
+   document names every content word of the question. A question with no relevant
+   document thus answers with no county rather than with the least irrelevant ones.
+   Cosine is used rather than the hybrid RRF score because RRF scores are ranks in
+   disguise: every corpus has a "best" document, relevant or not.
+
+A county's strength is the sum of its evidence documents' weights (label 1.0 plus the
+cosine). Precision and recall on a labelled set of questions over the demo corpus are
+measured by ``bench/eval_regions.py`` (and pinned by tests/api/test_api_regions.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from regionsok.errors import QueryError
+from regionsok.records import Hit
+from regionsok.store import Store
+from search.people import fold
+
+if TYPE_CHECKING:
+    from search.service import SearchRequest, SearchResponse
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+# Search results considered per question; regions rarely need more than the top 50.
+SEARCH_DEPTH = 50
+# An unlabelled search hit is evidence when its document names every content word of the
+# question and its cosine similarity reaches MIN_COSINE and lies within RELATIVE_MARGIN of
+# the best hit. e5's cosines are compressed (unrelated passages ≈ 0.78–0.84, relevant ones
+# ≈ 0.85–0.9), so cosine alone cannot tell "nothing relevant" from "something"; the words can.
+# Calibrated with bench/eval_regions.py.
+MIN_COSINE = 0.80
+RELATIVE_MARGIN = 0.03
+MAX_EVIDENCE = 3
+SNIPPET_CHARS = 240
+
+
+class Searches(Protocol):
+    """Anything that answers a search request (the service, or the API's locked wrapper)."""
+
+    def search(self, request: SearchRequest) -> SearchResponse: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A document that shows a county addresses the topic, with the passage that shows it."""
+
+    doc_id: str
+    url: str
+    title: str
+    snippet: str
+    score: float
+    labelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CountyAnswer:
+    code: str
+    name: str
+    documents: int
+    strength: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionsAnswer:
+    query: str
+    focus_areas: tuple[str, ...]
+    counties: tuple[CountyAnswer, ...]
+
+
+def _taxonomy_terms(slugs: list[str]) -> dict[str, list[str]]:
+    """slug → the words that name it (labels and synonyms, sv + en), to find a passage."""
+    from ingest.nlp.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    out: dict[str, list[str]] = {}
+    for slug in slugs:
+        concept = taxonomy.concepts.get(slug)
+        terms = [slug.replace("_", " ")]
+        if concept is not None:
+            terms += concept.swedish_terms() + [concept.label_en, *concept.synonyms_en]
+        out[slug] = [t.replace("*", "").strip() for t in terms if t.replace("*", "").strip()]
+    return out
+
+
+def concept_kinds() -> dict[str, str]:
+    """Every taxonomy slug → its facet ('focus_area' or 'target_group')."""
+    from ingest.nlp.taxonomy import load_taxonomy
+
+    return {slug: str(c.kind) for slug, c in load_taxonomy().concepts.items()}
+
+
+def _term_span(text: str, terms: list[str]) -> tuple[int, int] | None:
+    """The longest span of ``text`` (folded) where one of ``terms`` occurs as whole words."""
+    best: tuple[int, int] | None = None
+    for term in terms:
+        folded = fold(term.replace("*", ""))
+        if not folded:
+            continue
+        tail = r"[\w-]*" if term.endswith("*") else r"\w{0,4}"
+        for match in re.finditer(r"(?<![\w-])" + re.escape(folded) + tail + r"(?!\w)", text):
+            if best is None or match.end() - match.start() > best[1] - best[0]:
+                best = (match.start(), match.end())
+    return best
+
+
+def match_focus(query: str) -> list[str]:
+    """The focus-area and target-group slugs a free-text question names (Swedish or English).
+
+    A concept named only inside another concept's longer phrase is dropped: "gambling
+    addiction" names *gambling*, not also *substance abuse* because of "addiction".
+    """
+    from ingest.nlp.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    slugs = list(taxonomy.match_query(query))
+    if len(slugs) < 2:
+        return slugs
+    text = fold(query)
+    spans: dict[str, tuple[int, int] | None] = {}
+    for slug in slugs:
+        c = taxonomy.concepts[slug]
+        spans[slug] = _term_span(text, [*c.synonyms_sv, c.label_sv, *c.synonyms_en, c.label_en, *c.acronyms])
+
+    def inside_another(slug: str) -> bool:
+        span = spans[slug]
+        if span is None:
+            return False
+        return any(
+            other != slug and (o := spans[other]) is not None and o[0] <= span[0] and span[1] <= o[1]
+            and o[1] - o[0] > span[1] - span[0]
+            for other in slugs
+        )
+
+    return [slug for slug in slugs if not inside_another(slug)]
+
+
+def county_names() -> dict[str, str]:
+    from ingest.nlp import gazetteer
+
+    return dict(gazetteer.counties())
+
+
+def best_passage(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str:
+    """The first sentence of ``text`` that names one of ``terms`` (folded), else its opening."""
+    folded_terms = [fold(t) for t in terms if t]
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    for sentence in sentences:
+        folded = fold(sentence)
+        if any(term and term in folded for term in folded_terms):
+            return _clip(sentence, limit)
+    return _clip(sentences[0] if sentences else "", limit)
+
+
+def content_words(query: str) -> list[str]:
+    """The question's words that carry its subject, as folded stems (stopwords dropped)."""
+    from search.normalize import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, stem, tokenize
+
+    out: dict[str, None] = {}
+    for token in tokenize(query):
+        if token in SWEDISH_STOPWORDS or token in ENGLISH_STOPWORDS or len(token) < 3 or token.isdigit():
+            continue
+        stemmed = stem(token)
+        out[fold(stemmed if len(stemmed) >= 4 and token.startswith(stemmed) else token)] = None
+    return list(out)
+
+
+def mentions_all(text: str, words: list[str]) -> bool:
+    """Whether ``text`` has a word starting with each of ``words``, so inflections count
+    ("kollektivtrafik" is in "kollektivtrafiken"); a long word may also end a compound
+    ("busslinj" is in "regionbusslinjer")."""
+    folded = fold(text)
+    return all(
+        (word in folded) if len(word) >= 6 else re.search(r"(?<![\w])" + re.escape(word), folded) is not None
+        for word in words
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def which_regions(
+    searcher: Searches,
+    store: Store,
+    query: str | None = None,
+    *,
+    focus: str | None = None,
+    max_evidence: int = MAX_EVIDENCE,
+) -> RegionsAnswer:
+    """Counties whose documents address the question, strongest first, each with evidence.
+
+    Raises QueryError for an empty or over-long question or an unknown focus area.
+    """
+    from search.service import SearchRequest
+
+    query = " ".join((query or "").split())
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"q: at most {MAX_QUERY_CHARS} characters (got {len(query)})")
+    kinds = concept_kinds()
+    if focus:
+        if focus not in kinds:
+            raise QueryError(f"focus: unknown focus area {focus!r}; known: {', '.join(sorted(kinds))}")
+        slugs = [focus]
+    elif query:
+        slugs = match_focus(query)
+    else:
+        raise QueryError("give q (a question, e.g. 'gambling addiction') or focus (a focus-area slug)")
+
+    terms = _taxonomy_terms(slugs)
+    # Documents labelled with *every* concept the question names ("mental health of young
+    # people" → mental_health and children_and_young_people): the question asks about both.
+    labelled: set[str] | None = None
+    for slug in slugs:
+        facet = kinds.get(slug, "focus_area")
+        docs = set(store.docs_with_facet(facet, [fold(slug)]))
+        labelled = docs if labelled is None else labelled & docs
+    labelled = labelled or set()
+
+    hits: dict[str, Hit] = {}
+    if query:
+        # Cosine similarity says how close a passage is; the words say whether the question's
+        # subject is really there. An unlabelled document is evidence only when it names
+        # every content word of the question and its passage is near the best one.
+        vector = searcher.search(SearchRequest(query=query, k=SEARCH_DEPTH, mode="vector"))
+        top = max((h.score for h in vector.hits), default=0.0)
+        words = content_words(query)
+        near = [h for h in vector.hits if h.score >= max(MIN_COSINE, top - RELATIVE_MARGIN)]
+        candidate_texts = {
+            h.doc_id: f"{h.title}\n{text}"
+            for h in near
+            if h.doc_id not in labelled and (text := store.document_texts([h.doc_id]).get(h.doc_id)) is not None
+        }
+        for hit in vector.hits:
+            if hit.doc_id in labelled:
+                hits[hit.doc_id] = hit
+            elif hit.doc_id in candidate_texts and words and mentions_all(candidate_texts[hit.doc_id], words):
+                hits[hit.doc_id] = hit
+
+    doc_ids = sorted(set(labelled) | set(hits))
+    briefs = store.document_briefs(doc_ids)
+    facet_map = store.document_facet_map(list(briefs))
+    texts = store.document_texts([d for d in briefs if d not in hits])
+    all_terms = [t for ts in terms.values() for t in ts] + ([query] if query else [])
+
+    per_county: dict[str, list[Evidence]] = {}
+    for doc_id, brief in briefs.items():
+        found = hits.get(doc_id)
+        is_labelled = doc_id in labelled
+        weight = (1.0 if is_labelled else 0.0) + (found.score if found else 0.0)
+        snippet = found.snippet if found and found.snippet else best_passage(texts.get(doc_id, ""), all_terms)
+        counties = list(facet_map.get(doc_id, {}).get("county", ()))
+        if not counties and found is not None:
+            counties = list(found.counties)
+        if not counties and brief["county_code"]:
+            counties = [brief["county_code"]]
+        evidence = Evidence(
+            doc_id=doc_id,
+            url=brief["url"],
+            title=brief["title"],
+            snippet=snippet,
+            score=round(weight, 4),
+            labelled=is_labelled,
+        )
+        for code in dict.fromkeys(counties):
+            per_county.setdefault(code, []).append(evidence)
+
+    names = county_names()
+    answers = []
+    for code, backing in per_county.items():
+        if code not in names:
+            continue  # only real län; a stray value is not an answer
+        backing.sort(key=lambda e: (-e.score, e.doc_id))
+        answers.append(
+            CountyAnswer(
+                code=code,
+                name=names[code],
+                documents=len(backing),
+                strength=round(sum(e.score for e in backing), 4),
+                evidence=tuple(backing[:max_evidence]),
+            )
+        )
+    answers.sort(key=lambda c: (-c.strength, c.code))
+    return RegionsAnswer(query=query, focus_areas=tuple(slugs), counties=tuple(answers))

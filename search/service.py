@@ -1,0 +1,369 @@
+"""The search service: one query in, documents with their best passage out.
+
+``SearchService(settings)`` loads the embedding model and the current index generation
+once; ``search(SearchRequest)`` then answers in milliseconds plus one query embedding.
+
+How a query is answered:
+
+1. Validate it (``QueryError`` on an empty query or a bad filter value).
+2. Turn the filters into one SQL clause over the store (``document_filter_sql``). It
+   restricts the FTS5 keyword search inside SQL and lists the vector ids the FAISS search
+   may return, so filtering happens *before* ranking: a filtered query still gets its best
+   ``k`` documents, not the survivors of an unfiltered top ``k``.
+3. Rank chunks twice: by vector similarity and by BM25 over the Swedish-normalised text
+   (``search.hybrid.plan_query`` decides the keyword expression, the taxonomy expansion of
+   English queries and the fusion weights for the query's language).
+4. Group chunks by document (a document's rank in a list is its best chunk's rank) and
+   fuse the two document rankings with weighted reciprocal rank fusion; each document keeps
+   the chunk that scored best as its snippet source.
+5. Facet counts (county, focus area, kind, year) are counted over every candidate document
+   of the filtered query, not just the page shown.
+
+The index generation can change under a running server (the nightly job publishes a new
+one): ``reload_if_changed()`` is a cheap ``stat`` of the pointer file and swaps the new
+generation in without a restart. Each thread gets its own SQLite connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, get_args
+
+import faiss
+
+from regionsok.errors import IndexError_, QueryError
+from regionsok.records import DOCUMENT_KINDS, Hit
+from regionsok.settings import Settings
+from regionsok.store import Store
+from regionsok.store.chunks import document_filter_sql
+from search.embedding import Embedder, load_embedder
+from search.hybrid import (
+    RRF_K,
+    FusionWeights,
+    QueryPlan,
+    make_snippet,
+    plan_query,
+    taxonomy_slugs,
+    weighted_rrf,
+)
+from search.indexer import Generation, current_generation, load_generation, pointer_signature
+from search.vector.faiss_index import FaissIndex
+
+logger = logging.getLogger(__name__)
+
+SearchMode = Literal["hybrid", "vector", "keyword"]
+SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
+LANGUAGES = ("sv", "en", "other")
+MAX_K = 100
+MAX_QUERY_CHARS = 1000
+#: Chunks taken from each ranking before grouping: enough that documents past the first
+#: page still have their best chunk among them.
+MIN_CANDIDATES = 200
+MAX_CANDIDATES = 20_000  # deep pages are approximate beyond this; nobody reads page 500
+QUERY_THREADS = 1
+_COUNTY = re.compile(r"^\d{1,2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions applied before ranking; empty tuples and None mean "any"."""
+
+    counties: tuple[str, ...] = ()  # county codes "01".."25"
+    kinds: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    language: str | None = None  # "sv" | "en" | "other"
+    organisations: tuple[str, ...] = ()  # canonical names or folded variants
+    people: tuple[str, ...] = ()  # person names (folded match)
+    focus_areas: tuple[str, ...] = ()  # taxonomy slugs
+    target_groups: tuple[str, ...] = ()  # taxonomy slugs
+
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """One search: the query, the page wanted (``k`` documents after ``offset``), filters, mode."""
+
+    query: str
+    k: int = 10
+    offset: int = 0
+    filters: SearchFilters = SearchFilters()
+    mode: str = "hybrid"  # "hybrid" | "vector" | "keyword" (the latter two for evaluation)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResponse:
+    """The answer: documents best first, how many matched in all, facet counts."""
+
+    query: str
+    language: str  # detected query language "sv"/"en"
+    total: int  # documents matching (for paging)
+    hits: list[Hit]  # grouped by document, best first
+    facets: dict[str, dict[str, int]]  # "county", "focus_area", "kind", "year" → value → count
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """The index generation being served; swapped as a whole on reload."""
+
+    generation: Generation
+    index: FaissIndex
+    signature: tuple[int, int] | None
+
+
+@dataclass(slots=True)
+class _DocScore:
+    score: float = 0.0
+    best_chunk: int = -1
+    best_chunk_score: float = float("-inf")
+    ranks: dict[str, int] = field(default_factory=dict)
+    raw: float | None = None
+
+
+class SearchService:
+    """Hybrid semantic + keyword search over the store and the current index generation."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 fusion: dict[str, FusionWeights] | None = None) -> None:
+        self.settings = settings
+        self.fusion = fusion  # None: search.hybrid.FUSION_WEIGHTS (other tables are for evaluation)
+        self._local = threading.local()
+        self._reload_lock = threading.Lock()
+        self.embedder = embedder if embedder is not None else load_embedder(settings)
+        # One query's vector search is a few milliseconds on one thread; OpenMP's second thread
+        # only adds wake-up and contention costs (bench/search_latency.py). A server's
+        # parallelism is its concurrent requests.
+        faiss.omp_set_num_threads(QUERY_THREADS)
+        if not settings.db_path.is_file():
+            raise IndexError_(f"no store at {settings.db_path}: run `regionsok ingest` and `regionsok index` first")
+        self._loaded = self._load()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load(self) -> _Loaded:
+        index_dir = self.settings.index_dir
+        signature = pointer_signature(index_dir)
+        generation = current_generation(index_dir)
+        if generation is None:
+            raise IndexError_(f"no search index in {index_dir}: run `regionsok index` first")
+        if generation.dim != self.embedder.dim:
+            raise IndexError_(
+                f"the index was built with {generation.model} ({generation.dim}-d vectors) but the configured "
+                f"model {self.embedder.name} gives {self.embedder.dim}-d vectors: run `regionsok index`"
+            )
+        if generation.model != self.embedder.name:
+            logger.warning("index built with model %s, queries embedded with %s", generation.model,
+                           self.embedder.name)
+        index = load_generation(generation)
+        logger.info("search index loaded", extra={"index_version": generation.version, "vectors": len(index)})
+        return _Loaded(generation=generation, index=index, signature=signature)
+
+    def reload_if_changed(self) -> bool:
+        """Swap in a newer index generation if one was published; True when it did."""
+        if pointer_signature(self.settings.index_dir) == self._loaded.signature:
+            return False
+        with self._reload_lock:
+            if pointer_signature(self.settings.index_dir) == self._loaded.signature:
+                return False
+            loaded = self._load()
+            changed = loaded.generation.version != self._loaded.generation.version
+            self._loaded = loaded
+            return changed
+
+    def _store(self) -> Store:
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = Store.open(self.settings.db_path)
+            self._local.store = store
+        return store
+
+    def health(self) -> dict[str, object]:
+        """What is served: readiness, sizes, index version, model."""
+        store = self._store()
+        loaded = self._loaded
+        return {
+            "ready": True,
+            "documents": store.live_document_count(),
+            "chunks": store.chunk_count(),
+            "vectors": len(loaded.index),
+            "index_version": loaded.generation.version,
+            "index_kind": loaded.index.kind,
+            "model": self.embedder.name,
+            "backend": self.embedder.backend,
+            "dim": self.embedder.dim,
+        }
+
+    # -- searching -------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Answer one request (see the module docstring for how)."""
+        query, filters = _validate(request)
+        plan = plan_query(query, weights=self.fusion)
+        store = self._store()
+        loaded = self._loaded
+        where, params = document_filter_sql(
+            counties=filters.counties, kinds=filters.kinds, since=filters.since, until=filters.until,
+            language=filters.language, organisations=filters.organisations, people=filters.people,
+            focus_areas=filters.focus_areas, target_groups=filters.target_groups,
+        )
+        depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, (request.offset + request.k) * 20))
+
+        vector_ranking: list[tuple[int, float]] = []
+        if request.mode in ("hybrid", "vector"):
+            allowed = None if filters.is_empty() else store.filtered_vec_ids(where, params)
+            if allowed is None or allowed.size:
+                q = self.embedder.encode_query([query])[0]
+                matches = loaded.index.search(q, depth, allowed=allowed)
+                vector_ranking = list(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
+        keyword_rankings: list[tuple[str, list[tuple[int, float]], float]] = []
+        if request.mode in ("hybrid", "keyword"):
+            for kq in plan.keyword:
+                keyword_rankings.append((kq.label, store.keyword_search(kq.match, depth, where, params), kq.weight))
+
+        rankings: list[tuple[str, list[tuple[int, float]], float]] = []
+        if request.mode in ("hybrid", "vector"):
+            rankings.append(("vector", vector_ranking, plan.vector_weight))
+        rankings += keyword_rankings
+        seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
+        rows = store.chunk_rows(list(seen))
+        docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
+        ordered = sorted(docs.items(), key=lambda item: (-item[1].score, item[0]))
+        info = store.documents_for_hits([doc_id for doc_id, _ in ordered])
+        ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
+        page = ordered[request.offset : request.offset + request.k]
+        hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
+        return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits,
+                              facets=_facets(info[doc_id] for doc_id, _ in ordered))
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _validate(request: SearchRequest) -> tuple[str, SearchFilters]:
+    """The cleaned query and filters, or QueryError saying what is wrong."""
+    query = " ".join(str(request.query or "").split())
+    if not query:
+        raise QueryError("the query is empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    if not 1 <= request.k <= MAX_K:
+        raise QueryError(f"k must be between 1 and {MAX_K}, not {request.k}")
+    if request.offset < 0:
+        raise QueryError(f"offset must not be negative, not {request.offset}")
+    if request.mode not in SEARCH_MODES:
+        raise QueryError(f"mode must be one of {', '.join(SEARCH_MODES)}, not {request.mode!r}")
+    f = request.filters
+    counties: list[str] = []
+    for county in f.counties:
+        code = str(county).strip()
+        if not _COUNTY.match(code) or not 1 <= int(code) <= 25:
+            raise QueryError(f"county must be a county code 01..25, not {county!r}")
+        counties.append(code.zfill(2))
+    for kind in f.kinds:
+        if kind not in DOCUMENT_KINDS:
+            raise QueryError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}, not {kind!r}")
+    if f.since is not None and f.until is not None and f.since > f.until:
+        raise QueryError(f"since ({f.since}) is after until ({f.until})")
+    if f.language is not None and f.language not in LANGUAGES:
+        raise QueryError(f"language must be one of {', '.join(LANGUAGES)}, not {f.language!r}")
+    _check_slugs("focus_area", f.focus_areas)
+    _check_slugs("target_group", f.target_groups)
+    clean = SearchFilters(
+        counties=tuple(dict.fromkeys(counties)), kinds=tuple(f.kinds), since=f.since, until=f.until,
+        language=f.language,
+        organisations=tuple(o.strip() for o in f.organisations if o.strip()),
+        people=tuple(p.strip() for p in f.people if p.strip()),
+        focus_areas=tuple(f.focus_areas), target_groups=tuple(f.target_groups),
+    )
+    return query, clean
+
+
+def _check_slugs(kind: str, slugs: tuple[str, ...]) -> None:
+    """Unknown taxonomy slugs are a user error (a typo would silently match nothing)."""
+    if not slugs:
+        return
+    known = taxonomy_slugs(kind)
+    if known is None:  # no taxonomy at all (a search-only install): accept any slug
+        return
+    for slug in slugs:
+        if slug not in known:
+            raise QueryError(f"unknown {kind.replace('_', ' ')} {slug!r}; known: {', '.join(sorted(known))}")
+
+
+def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
+          rows: dict[int, Any], rrf_k: int = RRF_K) -> dict[str, _DocScore]:
+    """Group chunk rankings by document and fuse them into one score per document.
+
+    A document's rank in a ranking is the rank of its best chunk there; its fused score is
+    weighted RRF over the rankings. In "vector" mode it is the best chunk's cosine similarity.
+    """
+    docs: dict[str, _DocScore] = {}
+    chunk_scores = weighted_rrf([([v for v, _ in ranking], w) for _, ranking, w in rankings], rrf_k)
+    for name, ranking, _ in rankings:
+        rank = 0
+        for vec_id, raw in ranking:
+            row = rows.get(vec_id)
+            if row is None:  # a chunk of a removed document, or one the store has not committed yet
+                continue
+            doc = docs.setdefault(row["doc_id"], _DocScore())
+            if name not in doc.ranks:
+                doc.ranks[name] = rank
+                rank += 1
+            chunk_score = chunk_scores.get(vec_id, 0.0)
+            if chunk_score > doc.best_chunk_score:
+                doc.best_chunk, doc.best_chunk_score = vec_id, chunk_score
+            if mode == "vector" and doc.raw is None:
+                doc.raw = raw
+    weights = {name: weight for name, _, weight in rankings}
+    for doc in docs.values():
+        doc.score = sum(weights[name] / (rrf_k + rank + 1) for name, rank in doc.ranks.items())
+        if mode == "vector" and doc.raw is not None:
+            doc.score = doc.raw
+    return docs
+
+
+def _hit(doc: dict[str, Any], row: Any, score: _DocScore, plan: QueryPlan) -> Hit:
+    facets: dict[str, list[str]] = doc["facets"]
+    counties = facets.get("county") or ([doc["county_code"]] if doc.get("county_code") else [])
+    return Hit(
+        doc_id=doc["doc_id"],
+        url=doc["url"],
+        title=doc["title"],
+        kind=doc["kind"],
+        published=doc["published"],
+        counties=tuple(counties),
+        score=round(float(score.score), 6),
+        snippet=make_snippet(row["text"], doc["title"], plan.highlight),
+        chunk_id=row["chunk_id"],
+        organisations=tuple(facets.get("organisation", ())),
+        people=tuple(facets.get("person", ())),
+        focus_areas=tuple(facets.get("focus_area", ())),
+        target_groups=tuple(facets.get("target_group", ())),
+        language=doc.get("language"),
+    )
+
+
+def _facets(docs: Any) -> dict[str, dict[str, int]]:
+    """Counts per county, focus area, kind and year over the matching documents."""
+    out: dict[str, dict[str, int]] = {"county": {}, "focus_area": {}, "kind": {}, "year": {}}
+
+    def bump(facet: str, value: str | None) -> None:
+        if value:
+            out[facet][value] = out[facet].get(value, 0) + 1
+
+    for doc in docs:
+        facets = doc["facets"]
+        for county in facets.get("county") or ([doc["county_code"]] if doc.get("county_code") else []):
+            bump("county", county)
+        for slug in facets.get("focus_area", ()):
+            bump("focus_area", slug)
+        bump("kind", doc["kind"])
+        bump("year", (doc["published"] or "")[:4] or None)
+    return {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for name, counts in out.items()}
+

@@ -1,0 +1,99 @@
+"""`regionsok regions QUERY` and `regionsok people NAME`: the CLI mirrors of the API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from regionsok.settings import Settings
+
+
+@pytest.fixture()
+def cli(api_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A runner whose settings point at the demo corpus; the environment is restored after."""
+    from regionsok.settings import get_settings
+
+    monkeypatch.setenv("REGIONSOK_DATA_DIR", str(api_settings.data_dir))
+    monkeypatch.setenv("REGIONSOK_EMBEDDING_MODEL", str(api_settings.embedding_model))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_regions_json_matches_the_api(cli: CliRunner, client) -> None:
+    from regionsok.cli import app
+
+    result = cli.invoke(app, ["regions", "gambling addiction", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer == client.get("/regions", params={"q": "gambling addiction"}).json()
+    assert "05" in [c["code"] for c in answer["counties"]]
+
+
+def test_regions_text_lists_counties_with_evidence(cli: CliRunner) -> None:
+    from regionsok.cli import app
+
+    result = cli.invoke(app, ["regions", "spelberoende"])
+    assert result.exit_code == 0, result.output
+    assert "05 Östergötlands län" in result.stdout
+    assert "Nu förbättras stödet" in result.stdout
+
+
+def test_people_text_and_json(cli: CliRunner) -> None:
+    from regionsok.cli import app
+
+    text = cli.invoke(app, ["people", "Akesson"])
+    assert text.exit_code == 0, text.output
+    assert "Maria Åkesson (M)" in text.stdout and "Spelberoende förstör liv" in text.stdout
+    as_json = json.loads(cli.invoke(app, ["people", "Torbjörn Holmqvist", "--json"]).stdout)
+    assert as_json["people"][0]["parties"] == ["S"] and len(as_json["people"][0]["documents"]) == 2
+
+
+def test_bad_input_and_missing_index_are_clear_errors(cli: CliRunner, tmp_path: Path) -> None:
+    from regionsok.cli import app
+
+    empty = cli.invoke(app, ["people", "   "])
+    assert empty.exit_code == 2 and "name" in empty.output
+    missing = cli.invoke(app, ["--data-dir", str(tmp_path / "none"), "regions", "spelberoende"])
+    assert missing.exit_code == 1
+    assert "regionsok index" in missing.output and "Traceback" not in missing.output
+
+
+@pytest.mark.slow
+def test_serve_answers_on_the_given_loopback_port(api_settings: Settings) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from api.testing import free_port
+
+    port = free_port()
+    env = {**os.environ, "REGIONSOK_EMBEDDING_MODEL": str(api_settings.embedding_model)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "regionsok", "--data-dir", str(api_settings.data_dir), "serve",
+         "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "regionsok serve did not start"
+                time.sleep(0.3)
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        page = httpx.get(f"http://127.0.0.1:{port}/", params={"q": "spelberoende"}, timeout=30)
+        assert page.status_code == 200 and "Ny satsning mot spelberoende" in page.text
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

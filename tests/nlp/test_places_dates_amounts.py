@@ -1,0 +1,75 @@
+"""Counties, organisations, dates and amounts as a researcher filters and reads them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.nlp import extract_text
+
+
+@pytest.mark.parametrize(
+    ("text", "counties"),
+    [
+        ("Lilla Edets kommuns socialtjänst har fått pris.", ("14",)),
+        ("VGR och Göteborgs Stad samarbetar.", ("14",)),
+        ("Landstinget i Jönköpings län och Regionförbundet Jönköpings län har avtal.", ("06",)),
+        ("Region Gotland inför nytt stöd.", ("09",)),
+        ("Upplands-Bro kommun och Malung-Sälens kommun deltar.", ("01", "20")),
+        ("Sveriges Kommuner och Regioner, Hornsgatan 20, 118 82 Stockholm", ()),
+    ],
+)
+def test_counties_from_regions_kommuner_and_former_names(text: str, counties: tuple[str, ...]) -> None:
+    assert extract_text(text).counties == counties
+
+
+def test_lanets_kommuner_takes_the_county_of_the_source() -> None:
+    text = "Regionen och länets kommuner är överens om samverkan kring personer med missbruk."
+    assert extract_text(text).counties == ()
+    assert extract_text(text, county_hint="13").counties == ("13",)
+
+
+def test_organisations_are_canonical() -> None:
+    extraction = extract_text(
+        "Sveriges Kommuner och Landsting (SKL) och VGR har tillsammans med regeringen och Länsstyrelsen "
+        "i Skåne tagit fram stödet. Kommunstyrelsen i Lund beslutade."
+    )
+    assert {"Sveriges Kommuner och Landsting", "Västra Götalandsregionen", "Regeringen",
+            "Länsstyrelsen i Skåne län", "Kommunstyrelsen"} <= set(extraction.organisations)
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("Pressmeddelande 12 november 2019. Beslutet togs den 2 oktober.", ("2019-11-12", "2019-10-02")),
+        ("[2019-11-12] Region Östergötland satsar.", ("2019-11-12",)),
+        ("Pressmeddelande • Jan 28, 2010 09:52 CET", ("2010-01-28",)),
+        ("Överenskommelsen gäller från och med 1 januari 2020.", ("2020-01-01",)),
+        ("I länet finns en överenskommelse sedan 2017.", ("2017",)),
+        ("Arbetet startade i maj 2008 inom SKL.", ("2008-05",)),
+        ("I finansplanen för 2020 finns förslag. Föreningen har funnits sedan 2008.", ()),
+    ],
+)
+def test_dates_in_swedish_formats(text: str, dates: tuple[str, ...]) -> None:
+    assert extract_text(text).dates == dates
+
+
+def test_amounts_in_sek() -> None:
+    extraction = extract_text(
+        "Jönköpings län får 1,4 miljoner kronor. Nämnden satsar 30 miljoner på primärvården och "
+        "700 000 kronor årligen på partnerskapet, 12 mnkr till psykiatrin. Länet har 30 miljoner invånare."
+    )
+    assert [a.sek for a in extraction.amounts] == [1_400_000, 30_000_000, 700_000, 12_000_000]
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "kind"),
+    [
+        ("PRESSMEDDELANDE\n\nRegionen satsar på vården.", None, "press_release"),
+        ("Regionen satsar. – Det är bra, säger regionrådet Anna Berg (S).", None, "press_release"),
+        ("Denna överenskommelse gäller från och med 2020.", "Överenskommelse om samverkan", "agreement"),
+        ("§ 12 Regionstyrelsen beslutar att anta planen.", "Protokoll regionstyrelsen", "decision"),
+        ("Öppettider och adress till vårdcentralen.", "Vårdcentralen Centrum", "web_page"),
+    ],
+)
+def test_kind_of_document(text: str, title: str | None, kind: str) -> None:
+    assert extract_text(text, title=title).kind == kind

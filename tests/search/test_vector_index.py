@@ -1,0 +1,87 @@
+"""The FAISS backend: exact and HNSW answers agree, filters apply inside the search, saves round-trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regionsok.errors import IndexError_
+from search.vector.faiss_index import FaissIndex
+
+DIM = 32
+
+
+def _vectors(n: int, seed: int = 0) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _exact_top(vectors: np.ndarray, ids: np.ndarray, q: np.ndarray, k: int) -> list[int]:
+    return ids[np.argsort(-(vectors @ q), kind="stable")[:k]].tolist()
+
+
+def test_index_switches_to_hnsw_past_the_threshold_and_still_finds_the_neighbours() -> None:
+    vectors, ids = _vectors(600), np.arange(1000, 1600, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=200)
+    index.add(ids[:150], vectors[:150])
+    assert index.kind == "flat"
+    index.add(ids[150:], vectors[150:])
+    assert index.kind == "hnsw"
+    queries = _vectors(20, seed=1)
+    recall = np.mean([len(set(index.search(q, 10).ids.tolist()) & set(_exact_top(vectors, ids, q, 10))) / 10
+                      for q in queries])
+    assert recall >= 0.9
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 100])  # flat, and HNSW with a large allowed set
+def test_filtered_search_returns_the_best_k_among_the_allowed_ids(exact_max: int) -> None:
+    vectors, ids = _vectors(400), np.arange(400, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=exact_max)
+    index.add(ids, vectors)
+    allowed = ids[ids % 3 == 0]
+    q = _vectors(1, seed=2)[0]
+    found = index.search(q, 5, allowed=allowed).ids.tolist()
+    assert len(found) == 5
+    assert set(found) <= set(allowed.tolist())
+    assert found[0] == _exact_top(vectors[allowed], allowed, q, 1)[0]
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 100])
+def test_deleted_ids_are_never_returned(exact_max: int) -> None:
+    vectors, ids = _vectors(300), np.arange(300, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=exact_max)
+    index.add(ids, vectors)
+    q = vectors[7]
+    assert index.search(q, 1).ids.tolist() == [7]
+    assert index.delete(np.array([7, 9999])) == 1
+    assert 7 not in index.search(q, 10).ids.tolist()
+    assert len(index) == 299
+    assert 7 not in index.ids().tolist()
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    vectors, ids = _vectors(300), np.arange(5, 305, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=100)
+    index.add(ids, vectors)
+    index.delete(ids[:3])
+    index.save(tmp_path / "gen")
+    loaded = FaissIndex.load(tmp_path / "gen")
+    assert loaded.kind == "hnsw"
+    assert len(loaded) == 297
+    assert loaded.search(vectors[50], 3).ids.tolist() == index.search(vectors[50], 3).ids.tolist()
+
+
+def test_a_corrupt_index_file_is_an_index_error(tmp_path: Path) -> None:
+    index = FaissIndex(DIM)
+    index.add(np.arange(3, dtype=np.int64), _vectors(3))
+    index.save(tmp_path / "gen")
+    (tmp_path / "gen" / "vectors.faiss").write_bytes(b"not an index")
+    with pytest.raises(IndexError_):
+        FaissIndex.load(tmp_path / "gen")
+
+
+def test_vectors_of_the_wrong_shape_are_refused() -> None:
+    with pytest.raises(IndexError_):
+        FaissIndex(DIM).add(np.arange(2, dtype=np.int64), np.zeros((2, DIM + 1), dtype=np.float32))
