@@ -152,12 +152,13 @@ def _from_pdf(page: FetchedPage) -> _Extracted | Rejected:
 
 
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+_SPACES = re.compile(r"[ \t\u00a0]{2,}")
 
 
 def _clean_pdf_text(text: str) -> str:
-    """Join words hyphenated across lines and drop trailing spaces."""
+    """Join words hyphenated across lines; collapse the runs of spaces justified text leaves."""
     text = _HYPHEN_BREAK.sub(r"\1\2", text)
-    return "\n".join(line.rstrip() for line in text.splitlines())
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
 
 
 def _from_text(page: FetchedPage) -> _Extracted:

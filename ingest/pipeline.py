@@ -131,8 +131,11 @@ def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
     return report
 
 
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
-    """Records of a JSON Lines file, with line numbers; a bad line is a Rejected, not a crash."""
+def read_jsonl(path: Path, *, require_url: bool = True) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
+    """Records of a JSON Lines file, with line numbers; a bad line is a Rejected, not a crash.
+
+    ``require_url=False`` is for `regionsok extract`, which stores nothing and so needs no URL.
+    """
     try:
         handle = path.open(encoding="utf-8")
     except OSError as err:
@@ -147,7 +150,10 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
             except json.JSONDecodeError as err:
                 yield number, Rejected(where, f"invalid JSON: {err.msg}")
                 continue
-            if not isinstance(record, dict) or not isinstance(record.get("url"), str):
+            if not isinstance(record, dict):
+                yield number, Rejected(where, "a record must be a JSON object")
+                continue
+            if require_url and not isinstance(record.get("url"), str):
                 yield number, Rejected(where, 'a record needs a "url" string')
                 continue
             if not isinstance(record.get("text"), str) and not isinstance(record.get("html"), str):

@@ -17,19 +17,19 @@ far it got) and saved in the store's ``runs`` table at the start and the end.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from regionsok.errors import LockedError, RegionsokError
+from regionsok.errors import RegionsokError
+from regionsok.locks import exclusive_lock
 from regionsok.settings import Settings
 from regionsok.store import Store
 
@@ -85,23 +85,11 @@ class NightlyReport:
         }
 
 
-@contextmanager
-def nightly_lock(data_dir: Path) -> Iterator[None]:
+def nightly_lock(data_dir: Path) -> AbstractContextManager[None]:
     """Hold the nightly lock, or raise LockedError at once when another run holds it."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "nightly.lock", "a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            raise LockedError(f"another nightly run is going on in {data_dir} (lock: nightly.lock)") from err
-        try:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"{os.getpid()}\n")
-            fh.flush()
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return exclusive_lock(
+        data_dir / "nightly.lock", f"another nightly run is going on in {data_dir} (lock: nightly.lock)"
+    )
 
 
 def write_run_report(runs_dir: Path, run_id: str, report: dict[str, Any]) -> Path:

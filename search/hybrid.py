@@ -20,17 +20,16 @@ Fusion is weighted RRF: ``score(d) = Σ w_list / (k + rank_list(d))``.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 import simplemma
 
+from ingest.nlp.taxonomy import Taxonomy, load_taxonomy
+from regionsok.errors import RegionsokError
 from search.normalize import (
     ENGLISH_STOPWORDS,
     SWEDISH_STOPWORDS,
@@ -42,7 +41,6 @@ from search.normalize import (
 logger = logging.getLogger(__name__)
 
 RRF_K = 60  # the classic reciprocal-rank-fusion offset; FusionWeights.rrf_k overrides it
-_TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "ingest" / "data" / "taxonomy.json"
 
 
 # -- query language -------------------------------------------------------------------------
@@ -95,44 +93,13 @@ class Expansion:
         return tuple(dict.fromkeys(t for group in self.terms for t in group))
 
 
-class _JsonTaxonomy:
-    """Fallback reader of ingest/data/taxonomy.json while ``ingest.nlp.taxonomy`` is unusable."""
-
-    def __init__(self, path: Path) -> None:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        self.concepts: dict[str, dict[str, Any]] = {c["slug"]: c for c in data.get("concepts", [])}
-
-    def match_query(self, text: str) -> list[str]:
-        low = " ".join(tokenize(text))
-        found = []
-        for slug, concept in self.concepts.items():
-            phrases = [*concept.get("synonyms_en", ()), concept.get("label_en", "")]
-            phrases += [p.rstrip("*") for p in concept.get("synonyms_sv", ())]
-            if any(p and re.search(rf"\b{re.escape(' '.join(tokenize(p)))}", low) for p in phrases):
-                found.append(slug)
-        return found
-
-    def slugs(self, kind: str | None = None) -> list[str]:
-        return [slug for slug, c in self.concepts.items() if kind is None or c.get("kind") == kind]
-
-    def concept_terms(self, slug: str) -> list[str]:
-        concept = self.concepts[slug]
-        terms = [concept.get("label_sv", "").lower(), *concept.get("synonyms_sv", ()), *concept.get("acronyms", ())]
-        return [t.replace("*", "").strip() for t in terms if t.strip()]
-
-
 @lru_cache(maxsize=1)
-def _taxonomy() -> Any:
+def _taxonomy() -> Taxonomy | None:
+    """The NLP stage's taxonomy, loaded once; None (search on without expansion) if it is broken."""
     try:
-        from ingest.nlp.taxonomy import load_taxonomy
-
         return load_taxonomy()
-    except Exception as err:  # noqa: BLE001 - absent or broken NLP stage: search on without it
-        logger.warning("taxonomy unavailable (%s): reading %s directly", err, _TAXONOMY_FILE)
-    try:
-        return _JsonTaxonomy(_TAXONOMY_FILE) if _TAXONOMY_FILE.is_file() else None
-    except (OSError, ValueError, KeyError) as err:
-        logger.warning("taxonomy file unreadable: %s", err)
+    except (RegionsokError, OSError) as err:
+        logger.warning("taxonomy unavailable, searching without query expansion: %s", err)
         return None
 
 
@@ -141,11 +108,7 @@ def taxonomy_slugs(kind: str) -> set[str] | None:
     taxonomy = _taxonomy()
     if taxonomy is None:
         return None
-    try:
-        return set(taxonomy.slugs(kind))
-    except (AttributeError, TypeError, ValueError) as err:
-        logger.warning("taxonomy slugs unavailable: %s", err)
-        return None
+    return set(taxonomy.slugs(kind))  # type: ignore[arg-type]
 
 
 def expand_query(text: str) -> Expansion:
@@ -153,15 +116,8 @@ def expand_query(text: str) -> Expansion:
     taxonomy = _taxonomy()
     if taxonomy is None:
         return Expansion()
-    try:
-        slugs = tuple(taxonomy.match_query(text))
-        if isinstance(taxonomy, _JsonTaxonomy):
-            terms = tuple(tuple(taxonomy.concept_terms(s)) for s in slugs)
-        else:
-            terms = tuple(tuple(taxonomy[s].swedish_terms()) for s in slugs)
-    except (AttributeError, TypeError, ValueError, KeyError) as err:  # another taxonomy API: go on without
-        logger.warning("taxonomy expansion failed: %s", err)
-        return Expansion()
+    slugs = tuple(taxonomy.match_query(text))
+    terms = tuple(tuple(taxonomy[s].swedish_terms()) for s in slugs)
     return Expansion(slugs=slugs, terms=terms)
 
 

@@ -22,22 +22,22 @@ previous one for readers that are still loading it.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from regionsok.errors import IndexError_, LockedError
+from regionsok.errors import IndexError_
+from regionsok.locks import exclusive_lock
 from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import NewChunk
@@ -186,19 +186,9 @@ def load_generation(generation: Generation) -> FaissIndex:
     return FaissIndex.load(generation.path)
 
 
-@contextmanager
-def index_lock(index_dir: Path) -> Iterator[None]:
+def index_lock(index_dir: Path) -> AbstractContextManager[None]:
     """One writer at a time (a second `regionsok index` fails fast instead of racing)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            raise LockedError(f"another process is updating the index in {index_dir}") from err
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return exclusive_lock(index_dir / ".lock", f"another process is updating the index in {index_dir}")
 
 
 # -- the update -------------------------------------------------------------------------------

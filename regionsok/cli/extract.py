@@ -15,6 +15,7 @@ import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
 from regionsok.cli.progress import err_console
+from regionsok.errors import ConfigError
 from regionsok.records import FetchedPage, Rejected
 
 EPILOG = """
@@ -70,38 +71,30 @@ def _path_inputs(paths: list[Path]) -> Iterator[_Input | Rejected]:
 
 
 def _jsonl_inputs(path: Path) -> Iterator[_Input | Rejected]:
+    from ingest.pipeline import read_jsonl
+
     try:
-        handle = path.open(encoding="utf-8")
-    except OSError as err:
-        yield Rejected(str(path), f"cannot read: {err.strerror or err}")
+        records = list(read_jsonl(path, require_url=False))
+    except ConfigError as err:
+        yield Rejected(str(path), str(err))
         return
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                yield Rejected(where, f"invalid JSON: {err.msg}")
-                continue
-            if not isinstance(record, dict):
-                yield Rejected(where, "a record must be a JSON object")
-                continue
-            name = str(record.get("id") or record.get("url") or where)
-            county = record.get("county_code") if isinstance(record.get("county_code"), str) else None
-            if isinstance(record.get("html"), str):
-                page = FetchedPage(
-                    url=str(record.get("url") or f"jsonl:{where}"), body=record["html"].encode("utf-8"),
-                    content_type="text/html; charset=utf-8", source="jsonl", title_hint=record.get("title"),
-                )
-                yield _from_page(name, page, county)
-            elif isinstance(record.get("text"), str):
-                kind = record.get("kind") if isinstance(record.get("kind"), str) else None
-                yield _Input(name, record["text"], {"title": record.get("title"), "county_hint": county,
-                                                    "kind_hint": kind})
-            else:
-                yield Rejected(where, 'a record needs "text" or "html"')
+    for number, record in records:
+        if isinstance(record, Rejected):
+            yield record
+            continue
+        where = f"{path}:{number}"
+        name = str(record.get("id") or record.get("url") or where)
+        county = record.get("county_code") if isinstance(record.get("county_code"), str) else None
+        if isinstance(record.get("html"), str):
+            page = FetchedPage(
+                url=str(record.get("url") or f"jsonl:{where}"), body=record["html"].encode("utf-8"),
+                content_type="text/html; charset=utf-8", source="jsonl", title_hint=record.get("title"),
+            )
+            yield _from_page(name, page, county)
+        else:
+            kind = record.get("kind") if isinstance(record.get("kind"), str) else None
+            yield _Input(name, record["text"], {"title": record.get("title"), "county_hint": county,
+                                                "kind_hint": kind})
 
 
 def extract(

@@ -24,10 +24,7 @@ def index(
 ) -> None:
     """Bring the search index up to date with the store.
 
-    Only new and changed documents are chunked and embedded (unchanged chunks keep their
-    vectors); removed documents leave the index. The new index is written beside the old
-    one and swapped in atomically, so searches keep working during (and after a crash of)
-    this command; a killed run is simply completed by the next one.
+    Only new and changed documents are chunked and embedded (unchanged chunks keep their vectors); removed documents leave the index. The new index is written beside the old one and swapped in atomically, so searches keep working during (and after a crash of) this command; a killed run is simply completed by the next one.
 
     Exit codes: 0 done, 1 the model or index could not be used.
 

@@ -116,3 +116,15 @@ def test_bad_jsonl_lines_are_reported_and_the_rest_ingests(store: Store, tmp_pat
     assert report.new == 1
     reasons = {f.source.rsplit(":", 1)[1]: f.reason for f in report.failed}
     assert reasons["1"].startswith("invalid JSON") and "url" in reasons["2"]
+
+
+def test_pdf_agreement_is_ingested_with_title_kind_and_its_own_date(store: Store) -> None:
+    report = ingest_paths(store, [FIXTURES / "pdf"])
+
+    assert (report.new, report.failed) == (1, [])
+    (doc,) = store.iter_documents()
+    assert doc["title"].startswith("Överenskommelse om samverkan kring spelberoende")
+    assert doc["kind"] == "agreement"
+    assert "länets kommuner" in doc["text"]
+    # the PDF's own metadata date, never the day it happened to be ingested
+    assert doc["published"] == date(2023, 12, 14).isoformat()
