@@ -36,6 +36,10 @@ class NewChunk:
     norm: str
 
 
+#: The filter of an unfiltered search: every document not marked removed.
+LIVE_DOCUMENTS = "d.removed_at IS NULL"
+
+
 def document_filter_sql(
     *,
     counties: Sequence[str] = (),
@@ -54,7 +58,7 @@ def document_filter_sql(
     ``county_code`` only for documents with no county facet at all. Organisations and
     people match on the folded value, so case and diacritics do not matter.
     """
-    clauses = ["d.removed_at IS NULL"]
+    clauses = [LIVE_DOCUMENTS]
     params: list[Any] = []
 
     def marks(values: Sequence[str]) -> str:
@@ -183,9 +187,18 @@ class ChunkTables:
     # -- search reads ------------------------------------------------------------------------
 
     def keyword_search(
-        self, match: str, limit: int, where: str = "d.removed_at IS NULL", params: Sequence[Any] = ()
+        self, match: str, limit: int, where: str = LIVE_DOCUMENTS, params: Sequence[Any] = ()
     ) -> list[tuple[int, float]]:
-        """(vec_id, bm25 score, higher is better) of the best chunks matching an FTS5 expression."""
+        """(vec_id, bm25 score, higher is better) of the best chunks matching an FTS5 expression.
+
+        Without a filter the FTS5 table is queried alone: joining every matching row to its
+        document roughly doubles the cost of a frequent term, and chunks of removed documents
+        (left only until the next index run) are dropped later by ``chunk_rows``.
+        """
+        if where == LIVE_DOCUMENTS and not params:
+            return [(r[0], r[1]) for r in self.conn.execute(
+                "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
+            )]
         sql = (
             "SELECT c.vec_id, -bm25(chunks_fts) AS score FROM chunks_fts "
             "JOIN chunks c ON c.vec_id = chunks_fts.rowid JOIN documents d ON d.doc_id = c.doc_id "
