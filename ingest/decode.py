@@ -36,10 +36,10 @@ def _known(name: str | None) -> str | None:
 
 def decode_bytes(data: bytes, content_type: str = "") -> str:
     """Decode ``data`` using the most trustworthy charset evidence available."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    for bom, bom_encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return data.decode(encoding, errors="replace")
+            return data.decode(bom_encoding, errors="replace")
     header = _HEADER_CHARSET.search(content_type or "")
     meta = _META_CHARSET.search(data[:4096])
     declared = [_known(header.group(1) if header else None),

@@ -1,4 +1,4 @@
-"""The code stays lint-clean: ruff runs over the whole tree as part of the tests."""
+"""The code stays lint- and type-clean: ruff and mypy run over the tree as part of the tests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    assert found, f"{name} is a dev dependency; run `make setup`"
+    return found
+
+
 def test_ruff_finds_nothing() -> None:
-    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
-    assert ruff, "ruff is a dev dependency; run `make setup`"
-    result = subprocess.run([ruff, "check", "--no-cache", "."], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([_tool("ruff"), "check", "--no-cache", "."], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_type_errors() -> None:
+    # the packages to check are listed in pyproject.toml ([tool.mypy] files)
+    result = subprocess.run([_tool("mypy")], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
