@@ -165,8 +165,19 @@ class KeywordQuery:
     """One keyword ranking to fuse: an FTS5 MATCH expression and its weight."""
 
     label: str  # "words", "parts", "concept:<slug>", "names"
-    match: str
+    terms: tuple[str, ...]  # FTS5 expressions ORed together: '"barn"', '"spelberoend"*', '"psykisk häls"'
     weight: float
+
+    @property
+    def match(self) -> str:
+        return " OR ".join(self.terms)
+
+
+def single_token(term: str) -> str | None:
+    """The bare token of a one-word, non-prefix FTS5 term ('"barn"' → 'barn'); else None."""
+    if len(term) > 2 and term[0] == term[-1] == '"' and " " not in term and '""' not in term[1:-1]:
+        return term[1:-1]
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +205,7 @@ def plan_query(text: str, language: str | None = None,
     def add(label: str, terms: list[str], weight: float) -> None:
         terms = list(dict.fromkeys(t for t in terms if t))
         if terms and weight > 0:
-            keyword.append(KeywordQuery(label, " OR ".join(terms), weight))
+            keyword.append(KeywordQuery(label, tuple(terms), weight))
             highlight.extend(t.strip('"*') for t in terms)
 
     groups = query_terms(text, english=language != "sv")

@@ -47,6 +47,7 @@ from search.hybrid import (
     QueryPlan,
     make_snippet,
     plan_query,
+    single_token,
     taxonomy_slugs,
     weighted_rrf,
 )
@@ -64,6 +65,13 @@ MAX_QUERY_CHARS = 1000
 #: page still have their best chunk among them.
 MIN_CANDIDATES = 200
 MAX_CANDIDATES = 20_000  # deep pages are approximate beyond this; nobody reads page 500
+#: In a large index a word found in more than this share of all chunks ("kommun", "psykisk"
+#: in a corpus about psychiatry) is left out of keyword rankings: its BM25 weight is close to
+#: nothing, yet ranking it means scoring most of the FTS5 table (measured: ~200 ms a query at
+#: 133k chunks, bench/api_load.py). The vector ranking still sees it. Small indexes keep
+#: every word, so their rankings are exactly BM25's.
+COMMON_TERM_SHARE = 0.25
+COMMON_TERM_MIN_CHUNKS = 20_000
 QUERY_THREADS = 1
 _COUNTY = re.compile(r"^\d{1,2}$")
 
@@ -115,6 +123,7 @@ class _Loaded:
     generation: Generation
     index: FaissIndex
     signature: tuple[int, int] | None
+    term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
 
 
 @dataclass(slots=True)
@@ -224,7 +233,10 @@ class SearchService:
         keyword_rankings: list[tuple[str, list[tuple[int, float]], float]] = []
         if request.mode in ("hybrid", "keyword"):
             for kq in plan.keyword:
-                keyword_rankings.append((kq.label, store.keyword_search(kq.match, depth, where, params), kq.weight))
+                terms = self._discriminating_terms(kq.terms, store, loaded)
+                if terms:
+                    ranking = store.keyword_search(" OR ".join(terms), depth, where, params)
+                    keyword_rankings.append((kq.label, ranking, kq.weight))
 
         rankings: list[tuple[str, list[tuple[int, float]], float]] = []
         if request.mode in ("hybrid", "vector"):
@@ -240,6 +252,24 @@ class SearchService:
         hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
         return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits,
                               facets=_facets(info[doc_id] for doc_id, _ in ordered))
+
+
+    def _discriminating_terms(self, terms: tuple[str, ...], store: Store, loaded: _Loaded) -> tuple[str, ...]:
+        """``terms`` without the one-word terms too common to rank by (see COMMON_TERM_SHARE)."""
+        chunks = len(loaded.index)
+        if chunks < COMMON_TERM_MIN_CHUNKS:
+            return terms
+        kept = []
+        for term in terms:
+            token = single_token(term)
+            if token is not None:
+                count = loaded.term_chunks.get(token)
+                if count is None:
+                    count = loaded.term_chunks[token] = store.term_chunk_count(token)
+                if count > COMMON_TERM_SHARE * chunks:
+                    continue
+            kept.append(term)
+        return tuple(kept)
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -245,6 +245,14 @@ class ChunkTables:
                     out[r[0]]["facets"].setdefault(r[1], []).append(r[2])
         return out
 
+    def term_chunk_count(self, token: str) -> int:
+        """How many chunks contain an FTS5 token (from a per-connection fts5vocab table)."""
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')"
+        )
+        row = self.conn.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (token,)).fetchone()
+        return int(row[0]) if row else 0
+
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
