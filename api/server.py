@@ -1,20 +1,42 @@
-"""``serve(settings, host, port)``: run the API and web page with uvicorn (`regionsok serve`)."""
+"""``serve(settings, host, port, workers)``: run the API and web page with uvicorn (`regionsok serve`)."""
 
 from __future__ import annotations
 
 import logging
 
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
-from regionsok.settings import Settings
+from regionsok.log import configure_logging
+from regionsok.settings import Settings, get_settings, override_settings
 
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve until interrupted. One worker process: the model and index are loaded once and
-    reloaded in place when the nightly job swaps the index (no restart needed)."""
-    app = create_app(settings)
-    log.info("serving", extra={"url": f"http://{host}:{port}/", "data_dir": str(settings.data_dir)})
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, workers=1)
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          log_format: str = "text") -> None:
+    """Serve until interrupted.
+
+    Each worker process loads the model and index once and reloads the index in place when
+    the nightly job swaps it (no restart needed). One process answers one search at a time
+    (they share one model and index), so on a machine with several cores ``workers`` > 1
+    answers several at once, each worker holding its own copy of the model and index in
+    memory. Worker processes read their settings from the ``REGIONSOK_*`` environment, which
+    this function sets from ``settings.data_dir``.
+    """
+    log.info("serving", extra={"url": f"http://{host}:{port}/", "data_dir": str(settings.data_dir),
+                               "workers": workers})
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, workers=1)
+        return
+    override_settings(data_dir=settings.data_dir, log_format=log_format)
+    uvicorn.run("api.server:worker_app", factory=True, host=host, port=port, log_level="info",
+                access_log=False, workers=workers)
+
+
+def worker_app() -> FastAPI:
+    """The application in a uvicorn worker process (``serve`` with several workers)."""
+    settings = get_settings()
+    configure_logging(log_format=settings.log_format)
+    return create_app(settings)

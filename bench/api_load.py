@@ -1,6 +1,6 @@
 """API load: requests/s and p50/p95 latency of `/search` at 8 concurrent clients, as JSON.
 
-What it measures: a real `regionsok serve` process (uvicorn, one worker) on 127.0.0.1,
+What it measures: a real `regionsok serve` process (uvicorn, `--workers` processes) on 127.0.0.1,
 over the demo corpus (the committed fixtures, ingested, extracted and indexed with the real
 model) plus synthetic documents bringing the index to at least 100k chunks. Clients are
 threads with their own HTTP connection, each sending the next query as soon as the last
@@ -15,7 +15,7 @@ deployment has. Queries are still embedded by the real model on every request.
 
 Usage:
     python bench/api_load.py [--data-dir DIR] [--chunks 100000] [--clients 8] [--seconds 30]
-                             [--backend torch|onnx-int8]
+                             [--backend torch|onnx-int8|openvino-int8] [--workers 1]
 
 The data directory (default: a fresh temporary one) is reused when it already holds at
 least ``--chunks`` chunks, so a second run only measures.
@@ -257,8 +257,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0, help="measured duration")
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--backend", choices=("torch", "onnx-int8"), default=None,
+    parser.add_argument("--backend", choices=("torch", "onnx-int8", "openvino-int8"), default=None,
                         help="the server's query-embedding backend (default: REGIONSOK_EMBEDDING_BACKEND or torch)")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -293,7 +294,8 @@ def main() -> None:
     if args.backend:
         env["REGIONSOK_EMBEDDING_BACKEND"] = args.backend
     proc = subprocess.Popen(
-        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(args.workers)],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
@@ -313,6 +315,7 @@ def main() -> None:
         "bench": "api_load",
         "endpoint": "/search",
         "clients": args.clients,
+        "workers": args.workers,
         "seconds": args.seconds,
         "documents": health.get("documents"),
         "chunks": health.get("chunks"),

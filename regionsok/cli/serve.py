@@ -15,6 +15,8 @@ Examples:
 
   regionsok --data-dir data serve --port 8080
 
+  regionsok serve --workers 2             # two processes answer searches at once (needs 2+ cores)
+
 The server reads the store and index under the data directory and serves a new index
 after a nightly run without a restart.
 """
@@ -23,6 +25,14 @@ after a nightly run without a restart.
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64,
+            help="Worker processes. One process answers one search at a time; each worker holds its "
+            "own model and index in memory (about 1 GB at 100k chunks), so use up to one per core.",
+        ),
+    ] = 1,
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the search API and the web page."""
@@ -30,7 +40,8 @@ def serve(
     from regionsok.settings import get_settings
 
     use_data_dir(data_dir)
-    run_server(get_settings(), host=host, port=port)
+    settings = get_settings()
+    run_server(settings, host=host, port=port, workers=workers, log_format=settings.log_format)
 
 
 def register(app: typer.Typer) -> None:

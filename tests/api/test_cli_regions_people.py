@@ -64,7 +64,8 @@ def test_bad_input_and_missing_index_are_clear_errors(cli: CliRunner, tmp_path: 
 
 
 @pytest.mark.slow
-def test_serve_answers_on_the_given_loopback_port(api_settings: Settings) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_answers_on_the_given_loopback_port(api_settings: Settings, workers: int) -> None:
     import os
     import subprocess
     import sys
@@ -78,7 +79,7 @@ def test_serve_answers_on_the_given_loopback_port(api_settings: Settings) -> Non
     env = {**os.environ, "REGIONSOK_EMBEDDING_MODEL": str(api_settings.embedding_model)}
     server = subprocess.Popen(
         [sys.executable, "-m", "regionsok", "--data-dir", str(api_settings.data_dir), "serve",
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
@@ -92,8 +93,9 @@ def test_serve_answers_on_the_given_loopback_port(api_settings: Settings) -> Non
                 assert time.monotonic() < deadline, "regionsok serve did not start"
                 time.sleep(0.3)
         assert health.status_code == 200 and health.json()["status"] == "ok"
-        page = httpx.get(f"http://127.0.0.1:{port}/", params={"q": "spelberoende"}, timeout=30)
-        assert page.status_code == 200 and "Ny satsning mot spelberoende" in page.text
+        for _ in range(2 * workers):  # with several workers, requests land on more than one
+            page = httpx.get(f"http://127.0.0.1:{port}/", params={"q": "spelberoende"}, timeout=60)
+            assert page.status_code == 200 and "Ny satsning mot spelberoende" in page.text
     finally:
         server.terminate()
         server.wait(timeout=20)
