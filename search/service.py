@@ -29,8 +29,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 import faiss
@@ -72,6 +74,12 @@ MAX_CANDIDATES = 20_000  # deep pages are approximate beyond this; nobody reads 
 #: every word, so their rankings are exactly BM25's.
 COMMON_TERM_SHARE = 0.25
 COMMON_TERM_MIN_CHUNKS = 20_000
+#: Keyword rankings of taxonomy concepts kept per index generation. A concept's expansion
+#: ORs a dozen prefix terms ("missbruk"* OR "beroend"* OR "alkohol"* …) and is the same for
+#: every query that names the concept, in either language ("spelberoende", "gambling
+#: addiction", "spel om pengar"); ranking it was 60 % of a search at 133k chunks (up to
+#: 470 ms, bench/api_load.py). Few concepts × filter combinations: a small cache holds them.
+CONCEPT_CACHE_SIZE = 512
 QUERY_THREADS = 1
 _COUNTY = re.compile(r"^\d{1,2}$")
 
@@ -124,6 +132,7 @@ class _Loaded:
     index: FaissIndex
     signature: tuple[int, int] | None
     term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
+    concept_rankings: _ConceptCache = field(default_factory=lambda: _ConceptCache())
 
 
 @dataclass(slots=True)
@@ -235,7 +244,12 @@ class SearchService:
             for kq in plan.keyword:
                 terms = self._discriminating_terms(kq.terms, store, loaded)
                 if terms:
-                    ranking = store.keyword_search(" OR ".join(terms), depth, where, params)
+                    match = " OR ".join(terms)
+                    if kq.label.startswith("concept:"):
+                        ranking = loaded.concept_rankings.ranking(store, self.settings.db_path, match, depth,
+                                                                  where, params)
+                    else:
+                        ranking = store.keyword_search(match, depth, where, params)
                     keyword_rankings.append((kq.label, ranking, kq.weight))
 
         rankings: list[tuple[str, list[tuple[int, float]], float]] = []
@@ -273,6 +287,54 @@ class SearchService:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+class _ConceptCache:
+    """Keyword rankings of concept expansions, valid while the database is unwritten.
+
+    Keyed by (match, depth, filter SQL, parameters). A filtered ranking depends on document
+    fields (counties, focus areas, status) that extraction can change without a new index
+    generation, so the whole cache is dropped as soon as the SQLite file or its WAL changes
+    (every commit in WAL mode writes the WAL: its size or modification time moves).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rankings: OrderedDict[tuple[Any, ...], list[tuple[int, float]]] = OrderedDict()
+        self._signature: tuple[Any, ...] | None = None
+
+    def ranking(self, store: Store, db_path: Path, match: str, depth: int, where: str,
+                params: Any) -> list[tuple[int, float]]:
+        key = (match, depth, where, tuple(params))
+        signature = _database_signature(db_path)
+        with self._lock:
+            if signature != self._signature:
+                self._rankings.clear()
+                self._signature = signature
+            ranking = self._rankings.get(key)
+            if ranking is not None:
+                self._rankings.move_to_end(key)
+                return ranking
+        ranking = store.keyword_search(match, depth, where, params)
+        with self._lock:
+            if signature == self._signature:  # not a ranking of a database changed meanwhile
+                self._rankings[key] = ranking
+                while len(self._rankings) > CONCEPT_CACHE_SIZE:
+                    self._rankings.popitem(last=False)
+        return ranking
+
+
+def _database_signature(db_path: Path) -> tuple[Any, ...]:
+    """(mtime, size) of the SQLite file and its WAL: changes with every commit."""
+    signature: list[Any] = []
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        try:
+            status = path.stat()
+        except OSError:
+            signature.append(None)
+        else:
+            signature.append((status.st_mtime_ns, status.st_size))
+    return tuple(signature)
 
 
 def _validate(request: SearchRequest) -> tuple[str, SearchFilters]:

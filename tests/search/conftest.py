@@ -40,16 +40,26 @@ def make_settings(root: Path, model_dir: Path) -> Settings:
     return Settings(data_dir=root / "data", embedding_model=str(model_dir))
 
 
-@pytest.fixture(scope="session")
-def seed_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, embedder: Any) -> Settings:
+def indexed_seeds(root: Path, model_dir: Path, embedder: Any) -> Settings:
     from regionsok.store import Store
     from search.indexer import update_index
 
-    settings = make_settings(tmp_path_factory.mktemp("seeds"), model_dir)
+    settings = make_settings(root, model_dir)
     ingest_seeds(settings)
     with Store.open(settings.db_path) as store:
         update_index(store, settings, embedder=embedder)
     return settings
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, embedder: Any) -> Settings:
+    return indexed_seeds(tmp_path_factory.mktemp("seeds"), model_dir, embedder)
+
+
+@pytest.fixture()
+def own_seed_settings(tmp_path: Path, model_dir: Path, embedder: Any) -> Settings:
+    """The seed pages indexed into this test's own data directory, for tests that change it."""
+    return indexed_seeds(tmp_path, model_dir, embedder)
 
 
 @pytest.fixture(scope="session")
