@@ -124,10 +124,6 @@ def get_state(request: Request) -> ApiState:
 StateDep = Annotated[ApiState, Depends(get_state)]
 
 
-def get_settings_dep(state: StateDep) -> Settings:
-    return state.settings
-
-
 def get_store(state: StateDep) -> Iterator[Store]:
     store = state.borrow_store()
     try:
@@ -140,6 +136,5 @@ def get_searcher(state: StateDep) -> Searcher:
     return state.searcher
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]

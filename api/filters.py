@@ -12,7 +12,6 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Query
@@ -22,7 +21,9 @@ from pydantic import BeforeValidator
 from regionsok.errors import QueryError
 from regionsok.records import DocumentKind
 from regionsok.store import Store
-from search.people import fold, name_score
+from regionsok.text import fold
+from search.people import name_score
+from search.regions import county_code
 
 if TYPE_CHECKING:
     from search.service import SearchRequest
@@ -37,37 +38,6 @@ MAX_K = 100
 MAX_PAGE = 100
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@lru_cache(maxsize=1)
-def county_lookup() -> dict[str, str]:
-    """Folded code/name/"region X"/"X län" → code, for all 21 counties."""
-    from ingest.nlp import gazetteer
-
-    out: dict[str, str] = {}
-    for code, name in gazetteer.counties().items():
-        out[fold(code)] = code
-        base = fold(name)
-        out[base] = code
-        for suffix in (" lans", " lan", "s lan"):
-            if base.endswith(suffix):
-                stem = base[: -len(suffix)]
-                out[stem] = code
-                out[f"region {stem}"] = code
-        out[f"region {base}"] = code
-    return out
-
-
-def county_code(value: str) -> str:
-    """The SCB code for a county given by code or name; QueryError when unknown."""
-    lookup = county_lookup()
-    folded = fold(value)
-    if folded in lookup:
-        return lookup[folded]
-    if folded.isdigit() and len(folded) == 1 and f"0{folded}" in lookup:
-        return lookup[f"0{folded}"]
-    codes = sorted(set(lookup.values()))
-    raise QueryError(f"county: unknown county {value!r}; use an SCB code ({', '.join(codes)}) or a county name")
 
 
 def clean_query(q: str) -> str:

@@ -14,8 +14,7 @@ from regionsok.settings import Settings, get_settings, override_settings
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          log_format: str = "text") -> None:
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve until interrupted.
 
     Each worker process loads the model and index once and reloads the index in place when
@@ -23,14 +22,14 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
     (they share one model and index), so on a machine with several cores ``workers`` > 1
     answers several at once, each worker holding its own copy of the model and index in
     memory. Worker processes read their settings from the ``REGIONSOK_*`` environment, which
-    this function sets from ``settings.data_dir``.
+    this function sets from ``settings``.
     """
     log.info("serving", extra={"url": f"http://{host}:{port}/", "data_dir": str(settings.data_dir),
                                "workers": workers})
     if workers <= 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, workers=1)
         return
-    override_settings(data_dir=settings.data_dir, log_format=log_format)
+    override_settings(data_dir=settings.data_dir, log_format=settings.log_format)
     uvicorn.run("api.server:worker_app", factory=True, host=host, port=port, log_level="info",
                 access_log=False, workers=workers)
 

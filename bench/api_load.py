@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO))
 
 from regionsok.records import DOCUMENT_KINDS, Document, Extraction, Person  # noqa: E402
 from regionsok.settings import Settings  # noqa: E402
+from search.embedding import BACKENDS  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 QUERIES = (
@@ -257,7 +258,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30.0, help="measured duration")
     parser.add_argument("--warmup", type=float, default=5.0)
-    parser.add_argument("--backend", choices=("torch", "onnx-int8", "openvino-int8"), default=None,
+    parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="the server's query-embedding backend (default: REGIONSOK_EMBEDDING_BACKEND or torch)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
     args = parser.parse_args()

@@ -31,12 +31,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from regionsok.settings import Settings  # noqa: E402
-from search.embedding import Embedder, load_embedder  # noqa: E402
+from search.embedding import GRAPH_EMBEDDERS, Embedder, load_embedder  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 SEEDS = FIXTURES / "seeds"
 WINDOW_WORDS = 150  # ≈ 200 XLM-R tokens of Swedish prose
-GRAPH_BACKENDS = ("onnx-int8", "openvino-int8")
+GRAPH_BACKENDS = tuple(GRAPH_EMBEDDERS)  # onnx-int8, openvino-int8
 
 def seed_chunks(target: int) -> tuple[list[str], list[str]]:
     """Overlapping ~150-word windows of the seed texts, the stride chosen to give ~``target``."""

@@ -22,7 +22,6 @@ class PageItem:
     status: int
     body: bytes = b""
     content_type: str = ""
-    requested_url: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     title_hint: str | None = None

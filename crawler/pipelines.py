@@ -18,8 +18,6 @@ from crawler.spiders.generic import STAT_PREFIX
 from regionsok.records import FetchedPage
 from regionsok.store import Store
 
-LISTING_REASON = "listing page: followed by the crawler, not a document"
-
 
 class CheckPipeline:
     """Drops empty and oversized bodies before they are stored."""
@@ -98,7 +96,7 @@ class StorePipeline:
                 published_hint=item.published_hint,
             )
             if item.listing:
-                self.store.save_listing(page, LISTING_REASON)
+                self.store.save_listing(page)
                 self._inc("listings")
             else:
                 self._inc(self.store.save_fetched(page))

@@ -10,23 +10,22 @@ reported failed while the others go on. The report is written atomically as JSON
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.items import KnownPage
-from crawler.report import CrawlReport, SourceReport
+from crawler.report import COUNTERS, CrawlReport, SourceReport
 from crawler.sources import Source, load_sources
 from crawler.spiders import spider_for
 from crawler.spiders.generic import STAT_PREFIX
 from regionsok.errors import RegionsokError
+from regionsok.jsonfile import write_json_atomic
 from regionsok.settings import get_settings
 from regionsok.store import Store
+from regionsok.timefmt import parse_timestamp
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ def _source_report(source: Source, stats: dict[str, Any], errors: list[str], sec
         name = key.removeprefix(STAT_PREFIX)
         if name.startswith("dropped/"):
             report.dropped[name.removeprefix("dropped/")] = int(value)
-        elif hasattr(report, name) and name not in ("name", "errors", "error", "seconds", "dropped"):
+        elif name in COUNTERS:
             setattr(report, name, int(value))
     return report
 
@@ -49,7 +48,7 @@ def _known_pages(store: Store, source: str) -> dict[str, KnownPage]:
         row["url"]: KnownPage(
             etag=row["etag"],
             last_modified=row["last_modified"],
-            checked_at=datetime.strptime(row["checked_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+            checked_at=parse_timestamp(row["checked_at"]),
             listing=bool(row["listing"]),
         )
         for row in store.known_pages(source)
@@ -115,12 +114,6 @@ def run_crawl(sources_file: Path | None, only: list[str]) -> CrawlReport:
     return CrawlReport(sources=reports, seconds=round(time.monotonic() - started, 3))
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.process", description=__doc__)
     parser.add_argument("--sources", type=Path, default=None)
@@ -134,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = run_crawl(args.sources, args.only)
     except RegionsokError as err:
-        _write_json(args.report, {"error": str(err)})
+        write_json_atomic(args.report, {"error": str(err)})
         return 2
-    _write_json(args.report, report.to_json())
+    write_json_atomic(args.report, report.to_json())
     return 0
 
 

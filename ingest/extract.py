@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,8 +114,6 @@ def _from_html(page: FetchedPage) -> _Extracted | Rejected:
         )
     except Exception as err:  # trafilatura/lxml raise many types on broken markup
         return Rejected(where, f"HTML could not be parsed: {type(err).__name__}: {err}")
-    if isinstance(extracted, dict):  # older trafilatura returned a dict (as_dict=True)
-        extracted = SimpleNamespace(**extracted)
     if extracted is None or not (extracted.text or "").strip():
         return Rejected(where, "no main text found in the HTML")
     return (extracted.title or "", extracted.text, parse_date(extracted.date), extracted.sitename)

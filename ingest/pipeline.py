@@ -72,7 +72,8 @@ def ingest_page(store: Store, page: FetchedPage, report: IngestReport, *, store_
     options = _options()
     if store_raw:
         meta = store.get_page_meta(page.url)
-        if meta is not None and meta["sha256"] == page.sha256 and _already_ingested(store, page.url):
+        # ingested_sha256 is NULL until ingest has seen the page; None never equals a hash.
+        if meta is not None and meta["sha256"] == page.sha256 and meta["ingested_sha256"] == meta["sha256"]:
             # Same bytes, already ingested: nothing is written at all.
             if meta["error"]:
                 report.failed.append(Rejected(page.url, meta["error"]))
@@ -96,13 +97,6 @@ def ingest_page(store: Store, page: FetchedPage, report: IngestReport, *, store_
         store.mark_page_ingested(page.url, page.sha256, doc_id)
     setattr(report, change, getattr(report, change) + 1)
     report.doc_ids.add(doc_id)
-
-
-def _already_ingested(store: Store, url: str) -> bool:
-    row = store.conn.execute(
-        "SELECT ingested_sha256 = sha256 FROM pages WHERE url = ?", (url,)
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def _file_page(path: Path) -> FetchedPage | Rejected:

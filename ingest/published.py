@@ -10,13 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-MONTHS = {
-    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
-    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-    "okt": 10, "oct": 10, "nov": 11, "dec": 12, "may": 5, "january": 1, "february": 2,
-    "march": 3, "june": 6, "july": 7, "august": 8, "october": 10,
-}
+from ingest.nlp.dates import _EN_MONTHS, _SV_ABBR, _SV_MONTHS
+
+# Swedish and English month names and abbreviations → month number.
+MONTHS = {**_SV_MONTHS, **_EN_MONTHS, **_SV_ABBR}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH})\.?\s+(\d{{4}})", re.IGNORECASE)

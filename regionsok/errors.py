@@ -4,7 +4,6 @@
     ├── ConfigError          a setting or input file (sources.toml, taxonomy) is wrong
     ├── StoreError           the SQLite store cannot be opened or migrated
     │   └── LockedError      another run holds the nightly lock
-    ├── ExtractionError      bytes could not become a document (carries the reason)
     ├── ModelError           the embedding model is missing or cannot be built
     ├── IndexError_          the vector index is missing or corrupt
     └── QueryError           a search query or filter is invalid (→ HTTP 422)
@@ -30,10 +29,6 @@ class StoreError(RegionsokError):
 
 class LockedError(StoreError):
     """Another process holds the lock (e.g. a nightly run is already going)."""
-
-
-class ExtractionError(RegionsokError):
-    """Bytes could not be turned into a document; ``str(err)`` is the reason."""
 
 
 class ModelError(RegionsokError):

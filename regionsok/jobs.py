@@ -17,7 +17,6 @@ far it got) and saved in the store's ``runs`` table at the start and the end.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -29,19 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from regionsok.errors import RegionsokError
+from regionsok.jsonfile import write_json_atomic
 from regionsok.locks import exclusive_lock
 from regionsok.settings import Settings
 from regionsok.store import Store
+from regionsok.timefmt import utcnow
 
 logger = logging.getLogger(__name__)
 
 STAGES = ("crawl", "ingest", "extract", "index")
 #: ``on_stage(stage)`` is called as each stage starts ("crawl", "ingest", "extract", "index").
 StageCallback = Callable[[str], None]
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(slots=True)
@@ -96,9 +93,7 @@ def write_run_report(runs_dir: Path, run_id: str, report: dict[str, Any]) -> Pat
     """Write a run report atomically to ``runs_dir/<run_id>.json``; returns the path."""
     runs_dir.mkdir(parents=True, exist_ok=True)
     path = runs_dir / f"{run_id}.json"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(path, report, default=str)
     return path
 
 
@@ -123,7 +118,7 @@ def nightly(
 
     load_sources(sources_file).select(only)  # a bad file stops the run before it starts
     with nightly_lock(settings.data_dir):
-        report = NightlyReport(run_id=new_run_id("nightly"), started_at=_now())
+        report = NightlyReport(run_id=new_run_id("nightly"), started_at=utcnow())
         with Store.open(settings.db_path) as store:
             store.save_run(report.run_id, "nightly", report.started_at, None, None, report.to_json())
 
@@ -147,7 +142,7 @@ def nightly(
             _run_stage(report, "extract", stage, lambda: _extract(store))
             _run_stage(report, "index", stage, lambda: _index(store, settings))
             report.stage = "done"
-            report.finished_at = _now()
+            report.finished_at = utcnow()
             store.save_run(report.run_id, "nightly", report.started_at, report.finished_at, report.ok,
                            report.to_json())
         write_run_report(settings.runs_dir, report.run_id, report.to_json())

@@ -29,7 +29,11 @@ class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extra = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _RESERVED)
         line = f"{record.levelname.lower():7} {record.name}: {record.getMessage()}"
-        return f"{line} {extra}" if extra else line
+        if extra:
+            line = f"{line} {extra}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 def configure_logging(log_format: str = "text", verbose: bool = False) -> None:
@@ -41,7 +45,3 @@ def configure_logging(log_format: str = "text", verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("scrapy", "trafilatura", "httpx", "sentence_transformers", "urllib3", "filelock"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
-
-
-def get_logger(name: str) -> logging.Logger:
-    return logging.getLogger(name)

@@ -28,6 +28,14 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def document_counties(facets: dict[str, list[str]], county_code: str | None) -> list[str]:
+    """The counties a document concerns: its NLP county facets, else its source's county.
+
+    The same rule as the county filter's SQL (``regionsok.store.chunks.document_filter_sql``).
+    """
+    return list(facets.get("county") or ([county_code] if county_code else []))
+
+
 @dataclass(frozen=True, slots=True)
 class FetchedPage:
     """One HTTP response (or local file) as the crawler saw it, before extraction."""
@@ -46,10 +54,11 @@ class FetchedPage:
     title_hint: str | None = None  # e.g. a JSONL record's title
     published_hint: str | None = None  # e.g. a JSONL record's published date
     doc_id: str | None = None  # a caller's own id for the document (JSONL "id"), else from the URL
+    #: SHA-256 of ``body``, computed once (ingest and the store both compare it; bodies reach 10 MB).
+    sha256: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def sha256(self) -> str:
-        return sha256_hex(self.body)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha256", sha256_hex(self.body))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,4 +189,3 @@ class Hit:
     focus_areas: tuple[str, ...] = ()
     target_groups: tuple[str, ...] = ()
     language: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -35,7 +35,7 @@ import numpy as np
 
 from regionsok.errors import ModelError
 from regionsok.settings import Settings
-from search.model import ONNX_INT8_FILE, OPENVINO_INT8_FILE, is_built
+from search.model import ONNX_INT8_FILE, OPENVINO_INT8_FILE, export_onnx_int8, is_built
 
 logger = logging.getLogger(__name__)
 
@@ -90,11 +90,12 @@ def _as_rows(vectors: Any, dim: int) -> np.ndarray:
 class TorchEmbedder(Embedder):
     """A sentence-transformers model in float32 on the CPU."""
 
+    backend = "torch"
+
     def __init__(self, model: Any, *, name: str, source: str, batch_size: int) -> None:
         self.model = model
         self.name = name
         self.source = source
-        self.backend = "torch"
         self.batch_size = batch_size
         dim = model.get_embedding_dimension()
         if dim is None:
@@ -156,7 +157,6 @@ class GraphEmbedder(Embedder):
     subclasses only run one padded batch through their runtime.
     """
 
-    backend_name = ""
     graph_file = ""
 
     def __init__(self, folder: Path, *, name: str, batch_size: int) -> None:
@@ -164,7 +164,6 @@ class GraphEmbedder(Embedder):
 
         self.name = name
         self.source = str(folder)
-        self.backend = self.backend_name
         self.batch_size = max(1, min(batch_size, GRAPH_BATCH_SIZE))
         config = _read_json(folder / "config_sentence_transformers.json")
         prompts: dict[str, str] = config.get("prompts", {}) or {}
@@ -183,7 +182,7 @@ class GraphEmbedder(Embedder):
         try:
             self.dim = self._load(path)
         except Exception as err:  # both runtimes raise their own untyped errors
-            raise ModelError(f"cannot load {path} with {self.backend_name}: {err}") from err
+            raise ModelError(f"cannot load {path} with {self.backend}: {err}") from err
 
     def _load(self, path: Path) -> int:
         """Load the graph; return the output vector length."""
@@ -221,7 +220,7 @@ class GraphEmbedder(Embedder):
 class OnnxEmbedder(GraphEmbedder):
     """``onnx/model_int8.onnx`` (int8 MatMulInteger) run with ONNX Runtime."""
 
-    backend_name = "onnx-int8"
+    backend = "onnx-int8"
     graph_file = ONNX_INT8_FILE
 
     def _load(self, path: Path) -> int:
@@ -248,7 +247,7 @@ class OpenVinoEmbedder(GraphEmbedder):
     An infer request is not thread-safe: each thread gets its own.
     """
 
-    backend_name = "openvino-int8"
+    backend = "openvino-int8"
     graph_file = OPENVINO_INT8_FILE
 
     def _load(self, path: Path) -> int:
@@ -267,6 +266,9 @@ class OpenVinoEmbedder(GraphEmbedder):
         feed = {"input_ids": input_ids, "attention_mask": attention_mask}
         result = request.infer({k: v for k, v in feed.items() if k in self._input_names})
         return np.array(result[0], dtype=np.float32)  # a copy: the request reuses its buffer
+
+
+GRAPH_EMBEDDERS: dict[str, type[GraphEmbedder]] = {kind.backend: kind for kind in (OnnxEmbedder, OpenVinoEmbedder)}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -310,10 +312,9 @@ _lock = threading.Lock()  # one load at a time: two threads must not each load 5
 def _load_cached(name: str, source: str, backend: str, batch_size: int) -> Embedder:
     with _lock:
         logger.info("loading embedding model", extra={"model": name, "source": source, "backend": backend})
-        if backend == "onnx-int8":
-            return _load_graph(OnnxEmbedder, name, source, batch_size)
-        if backend == "openvino-int8":
-            return _load_graph(OpenVinoEmbedder, name, source, batch_size)
+        graph = GRAPH_EMBEDDERS.get(backend)
+        if graph is not None:
+            return _load_graph(graph, name, source, batch_size)
         return _load_torch(name, source, batch_size)
 
 
@@ -334,12 +335,10 @@ def _load_torch(name: str, source: str, batch_size: int) -> Embedder:
 
 
 def _load_graph(kind: type[GraphEmbedder], name: str, source: str, batch_size: int) -> Embedder:
-    from search.model import export_onnx_int8
-
     folder = Path(source)
     if not (folder / "modules.json").is_file():
         raise ModelError(
-            f"the {kind.backend_name} backend needs a local sentence-transformers folder, not {source!r}; "
+            f"the {kind.backend} backend needs a local sentence-transformers folder, not {source!r}; "
             "save the model to a folder and point REGIONSOK_EMBEDDING_MODEL at it"
         )
     if not (folder / kind.graph_file).is_file():
@@ -347,7 +346,3 @@ def _load_graph(kind: type[GraphEmbedder], name: str, source: str, batch_size: i
         export_onnx_int8(folder)
     return kind(folder, name=name, batch_size=batch_size)
 
-
-def clear_cache() -> None:
-    """Forget loaded models (tests that switch models within one process)."""
-    _load_cached.cache_clear()

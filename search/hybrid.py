@@ -21,22 +21,22 @@ Fusion is weighted RRF: ``score(d) = Σ w_list / (k + rank_list(d))``.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-
-import simplemma
 
 from ingest.nlp.taxonomy import Taxonomy, load_taxonomy
 from regionsok.errors import RegionsokError
+from search.chunking import split_sentences
 from search.normalize import (
     ENGLISH_STOPWORDS,
     SWEDISH_STOPWORDS,
+    known,
     query_terms,
     terms_for_word,
     tokenize,
 )
+from search.normalize import words as words_as_written
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def detect_query_language(text: str) -> str:
     sv = sum(w in SWEDISH_STOPWORDS for w in words) * 2
     en = sum(w in ENGLISH_STOPWORDS for w in words) * 2
     for w in words:
-        in_sv, in_en = _known(w, "sv"), _known(w, "en")
+        in_sv, in_en = known(w, "sv"), known(w, "en")
         sv += in_sv and not in_en
         en += in_en and not in_sv
     if sv != en:
@@ -73,11 +73,6 @@ def detect_query_language(text: str) -> str:
     return str(detect_language(text))
 
 
-@lru_cache(maxsize=50_000)
-def _known(word: str, lang: str) -> bool:
-    return bool(simplemma.is_known(word, lang=lang))
-
-
 # -- taxonomy expansion ---------------------------------------------------------------------
 
 
@@ -87,10 +82,6 @@ class Expansion:
 
     slugs: tuple[str, ...] = ()
     terms: tuple[tuple[str, ...], ...] = ()  # per slug, in the same order
-
-    @property
-    def swedish_terms(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(t for group in self.terms for t in group))
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +131,7 @@ class FusionWeights:
     parts: float
     concepts: float
     names: float
-    rrf_k: int = 60  # RRF's rank offset: lower trusts the top ranks more
+    rrf_k: int = RRF_K  # RRF's rank offset: lower trusts the top ranks more
 
 
 #: Tuned on tests/fixtures/search/dev_queries.jsonl with bench/eval_search.py: nDCG@10 is flat
@@ -168,10 +159,6 @@ class KeywordQuery:
     terms: tuple[str, ...]  # FTS5 expressions ORed together: '"barn"', '"spelberoend"*', '"psykisk häls"'
     weight: float
 
-    @property
-    def match(self) -> str:
-        return " OR ".join(self.terms)
-
 
 def single_token(term: str) -> str | None:
     """The bare token of a one-word, non-prefix FTS5 term ('"barn"' → 'barn'); else None."""
@@ -189,7 +176,6 @@ class QueryPlan:
     vector_weight: float
     keyword: tuple[KeywordQuery, ...]
     rrf_k: int = RRF_K
-    expansion: Expansion = field(default_factory=Expansion)
     highlight: tuple[str, ...] = ()  # index terms used to pick the snippet
 
 
@@ -220,7 +206,7 @@ def plan_query(text: str, language: str | None = None,
         add(f"concept:{slug}", [e for term in terms if (e := _concept_expression(term))],
             w.concepts / len(expansion.slugs))
     return QueryPlan(text=text, language=language, vector_weight=w.vector, keyword=tuple(keyword), rrf_k=w.rrf_k,
-                     expansion=expansion, highlight=tuple(dict.fromkeys(highlight)))
+                     highlight=tuple(dict.fromkeys(highlight)))
 
 
 def _quote(term: str) -> str:
@@ -239,10 +225,12 @@ def _concept_expression(term: str) -> str | None:
     return _quote(" ".join(stems))
 
 
+_ALL_STOPWORDS = SWEDISH_STOPWORDS | ENGLISH_STOPWORDS
+
+
 def _content_tokens(text: str) -> list[str]:
     """The query's non-stopword words as written (case kept, so names can be told apart)."""
-    return [m.group(0) for m in re.finditer(r"[^\W_]+(?:[-'][^\W_]+)*", text)
-            if m.group(0).lower() not in SWEDISH_STOPWORDS | ENGLISH_STOPWORDS]
+    return [w for w in words_as_written(text) if w.lower() not in _ALL_STOPWORDS]
 
 
 # -- fusion -----------------------------------------------------------------------------------
@@ -270,8 +258,6 @@ def make_snippet(chunk_text: str, title: str, highlight: Sequence[str], width: i
     fill the window. With no term match (an English query matched by meaning only) the
     chunk's opening is shown.
     """
-    from search.chunking import split_sentences
-
     body = chunk_text
     if title and body.startswith(title):
         body = body[len(title):].lstrip()

@@ -259,10 +259,7 @@ def update_index(
                 for plan in plans:
                     store.replace_document_chunks(plan.doc_id, plan.keep, plan.new)
                     store.set_indexed_sha256(plan.doc_id, plan.sha256)
-                store.conn.execute(
-                    "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (_VERSION_META, str(report_version)),
-                )
+                store.set_meta(_VERSION_META, str(report_version))
             if progress:
                 progress("commit", 1, 1)
             collect_garbage(index_dir)
@@ -328,7 +325,8 @@ def _plan(store: Store, index: FaissIndex) -> list[_DocumentPlan]:
                 continue
             new.append(NewChunk(next_id, chunk.chunk_id, chunk.ordinal, chunk.text, normalize(chunk.text)))
             next_id += 1
-        removed = [v for cid, v in existing.items() if cid not in set(keep)]
+        kept = set(keep)
+        removed = [v for cid, v in existing.items() if cid not in kept]
         plans.append(_DocumentPlan(row["doc_id"], row["sha256"], keep, new, removed))
     for doc_id in store.documents_to_unindex():
         existing = store.chunk_ids_for_document(doc_id)

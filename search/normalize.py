@@ -65,7 +65,12 @@ _STEMMER = snowballstemmer.stemmer("swedish")
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits; inner hyphens and apostrophes kept)."""
-    return [m.group(0).lower() for m in _WORD.finditer(text)]
+    return [w.lower() for w in words(text)]
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as written (hyphenated and apostrophe compounds kept whole)."""
+    return [m.group(0) for m in _WORD.finditer(text)]
 
 
 @lru_cache(maxsize=200_000)
@@ -74,8 +79,9 @@ def _lemma(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def _known(word: str) -> bool:
-    return simplemma.is_known(word, lang="sv")
+def known(word: str, lang: str = "sv") -> bool:
+    """Whether simplemma's dictionary for ``lang`` knows ``word`` (cached: asked per token)."""
+    return bool(simplemma.is_known(word, lang=lang))
 
 
 def stem(word: str) -> str:
@@ -97,13 +103,13 @@ def split_compound(word: str) -> tuple[str, str] | None:
     best: tuple[int, str, str] | None = None
     for i in range(_MIN_HEAD, len(lemma) - _MIN_TAIL + 1):
         head, tail = lemma[:i], lemma[i:]
-        if not _known(tail):
+        if not known(tail):
             continue
         heads = [head]
         if head.endswith("s") and len(head) > _MIN_HEAD:
             heads.append(head[:-1])
         for candidate in heads:
-            if len(candidate) >= _MIN_HEAD and candidate not in _PREFIX_HEADS and _known(candidate):
+            if len(candidate) >= _MIN_HEAD and candidate not in _PREFIX_HEADS and known(candidate):
                 balance = min(len(candidate), len(tail))
                 if best is None or balance > best[0]:
                     best = (balance, candidate, tail)
@@ -158,10 +164,3 @@ def query_terms(text: str, *, english: bool = False) -> list[tuple[str, ...]]:
         groups.append(terms)
     return groups
 
-
-def fts_match_expression(groups: list[tuple[str, ...]]) -> str | None:
-    """An FTS5 MATCH expression ORing every term (each quoted, so no term is an operator)."""
-    terms = list(dict.fromkeys(t for group in groups for t in group))
-    if not terms:
-        return None
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)

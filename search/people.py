@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from regionsok.errors import QueryError
 from regionsok.records import Extraction, Person
 from regionsok.store import Store
+from regionsok.text import fold  # the store's ``norm`` form: 'Åkesson' → 'akesson'
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,6 @@ MAX_NAME_CHARS = 200
 TOKEN_THRESHOLD = 0.82
 # Whole-name similarity for a match even when tokens are split or joined differently.
 NAME_THRESHOLD = 0.86
-
-
-def fold(text: str) -> str:
-    """Casefold and strip diacritics: 'Åkesson' → 'akesson' (the store's ``norm`` form)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.split())
 
 
 def _tokens(text: str) -> list[str]:
@@ -53,7 +46,12 @@ def name_score(query: str, name: str) -> float:
     "Anna Holmqvist" does not match "Torbjörn Holmqvist"); a one-letter token matches an
     initial. The score is the mean token similarity, slightly lower for partial names.
     """
-    q_tokens, n_tokens = _tokens(query), _tokens(name)
+    return _score_tokens(_tokens(query), name)
+
+
+def _score_tokens(q_tokens: list[str], name: str) -> float:
+    """``name_score`` with the query already split into folded tokens (scored against many names)."""
+    n_tokens = _tokens(name)
     if not q_tokens or not n_tokens:
         return 0.0
     whole = _similar(" ".join(q_tokens), " ".join(n_tokens))
@@ -124,7 +122,8 @@ def find_people(store: Store, query: str, *, limit: int = 10) -> list[PersonAnsw
         raise QueryError("name: give a person's name, e.g. 'Torbjörn Holmqvist'")
     if len(query) > MAX_NAME_CHARS:
         raise QueryError(f"name: at most {MAX_NAME_CHARS} characters (got {len(query)})")
-    if not _tokens(query):
+    q_tokens = _tokens(query)
+    if not q_tokens:
         raise QueryError("name: give a person's name with letters, e.g. 'Holmqvist'")
 
     # Group the facet's spellings by folded name: "Torbjörn Holmqvist" and "Torbjorn
@@ -132,10 +131,10 @@ def find_people(store: Store, query: str, *, limit: int = 10) -> list[PersonAnsw
     rows = store.facet_values("person")
     scored: dict[str, tuple[float, str, int]] = {}
     for row in rows:
-        score = name_score(query, row["value"])
+        score = _score_tokens(q_tokens, row["value"])
         if score <= 0.0:
             continue
-        key = fold(row["value"])
+        key = row["norm"]  # the folded name, as stored
         best = scored.get(key)
         if best is None or row["documents"] > best[2]:
             scored[key] = (max(score, best[0] if best else 0.0), row["value"], row["documents"])
@@ -145,8 +144,7 @@ def find_people(store: Store, query: str, *, limit: int = 10) -> list[PersonAnsw
 
     answers: list[PersonAnswer] = []
     for key, (score, display, _) in ranked:
-        spellings = [row["norm"] for row in rows if fold(row["value"]) == key]
-        doc_ids = list(store.docs_with_facet("person", spellings or [key]))
+        doc_ids = list(store.docs_with_facet("person", [key]))  # every spelling folds to ``key``
         briefs = store.document_briefs(doc_ids)
         extractions = store.extractions_for(list(briefs))
         parties: dict[str, None] = {}

@@ -24,12 +24,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from regionsok.errors import QueryError
-from regionsok.records import Hit
+from regionsok.records import Hit, document_counties
 from regionsok.store import Store
-from search.people import fold
+from regionsok.text import fold
 
 if TYPE_CHECKING:
     from search.service import SearchRequest, SearchResponse
@@ -157,6 +158,37 @@ def county_names() -> dict[str, str]:
     return dict(gazetteer.counties())
 
 
+@lru_cache(maxsize=1)
+def county_lookup() -> dict[str, str]:
+    """Folded code/name/"region X"/"X län" → code, for all 21 counties."""
+    from ingest.nlp import gazetteer
+
+    out: dict[str, str] = {}
+    for code, name in gazetteer.counties().items():
+        out[fold(code)] = code
+        base = fold(name)
+        out[base] = code
+        for suffix in (" lans", " lan", "s lan"):
+            if base.endswith(suffix):
+                stem = base[: -len(suffix)]
+                out[stem] = code
+                out[f"region {stem}"] = code
+        out[f"region {base}"] = code
+    return out
+
+
+def county_code(value: str) -> str:
+    """The SCB code for a county given by code or name; QueryError when unknown."""
+    lookup = county_lookup()
+    folded = fold(value)
+    if folded in lookup:
+        return lookup[folded]
+    if folded.isdigit() and len(folded) == 1 and f"0{folded}" in lookup:
+        return lookup[f"0{folded}"]
+    codes = sorted(set(lookup.values()))
+    raise QueryError(f"county: unknown county {value!r}; use an SCB code ({', '.join(codes)}) or a county name")
+
+
 def best_passage(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str:
     """The first sentence of ``text`` that names one of ``terms`` (folded), else its opening."""
     folded_terms = [fold(t) for t in terms if t]
@@ -242,11 +274,8 @@ def which_regions(
         top = max((h.score for h in vector.hits), default=0.0)
         words = content_words(query)
         near = [h for h in vector.hits if h.score >= max(MIN_COSINE, top - RELATIVE_MARGIN)]
-        candidate_texts = {
-            h.doc_id: f"{h.title}\n{text}"
-            for h in near
-            if h.doc_id not in labelled and (text := store.document_texts([h.doc_id]).get(h.doc_id)) is not None
-        }
+        near_texts = store.document_texts([h.doc_id for h in near if h.doc_id not in labelled])
+        candidate_texts = {h.doc_id: f"{h.title}\n{near_texts[h.doc_id]}" for h in near if h.doc_id in near_texts}
         for hit in vector.hits:
             if hit.doc_id in labelled:
                 hits[hit.doc_id] = hit
@@ -265,11 +294,7 @@ def which_regions(
         is_labelled = doc_id in labelled
         weight = (1.0 if is_labelled else 0.0) + (found.score if found else 0.0)
         snippet = found.snippet if found and found.snippet else best_passage(texts.get(doc_id, ""), all_terms)
-        counties = list(facet_map.get(doc_id, {}).get("county", ()))
-        if not counties and found is not None:
-            counties = list(found.counties)
-        if not counties and brief["county_code"]:
-            counties = [brief["county_code"]]
+        counties = document_counties(facet_map.get(doc_id, {}), brief["county_code"])
         evidence = Evidence(
             doc_id=doc_id,
             url=brief["url"],

@@ -38,7 +38,7 @@ from typing import Any, Literal, get_args
 import faiss
 
 from regionsok.errors import IndexError_, QueryError
-from regionsok.records import DOCUMENT_KINDS, Hit
+from regionsok.records import DOCUMENT_KINDS, Hit, document_counties
 from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import document_filter_sql
@@ -132,7 +132,6 @@ class _Loaded:
     index: FaissIndex
     signature: tuple[int, int] | None
     term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
-    concept_rankings: _ConceptCache = field(default_factory=lambda: _ConceptCache())
 
 
 @dataclass(slots=True)
@@ -154,6 +153,7 @@ class SearchService:
         self._local = threading.local()
         self._reload_lock = threading.Lock()
         self.embedder = embedder if embedder is not None else load_embedder(settings)
+        self._concepts = _ConceptCache(settings.db_path)
         # One query's vector search is a few milliseconds on one thread; OpenMP's second thread
         # only adds wake-up and contention costs (bench/search_latency.py). A server's
         # parallelism is its concurrent requests.
@@ -246,8 +246,7 @@ class SearchService:
                 if terms:
                     match = " OR ".join(terms)
                     if kq.label.startswith("concept:"):
-                        ranking = loaded.concept_rankings.ranking(store, self.settings.db_path, match, depth,
-                                                                  where, params)
+                        ranking = self._concepts.ranking(store, match, depth, where, params)
                     else:
                         ranking = store.keyword_search(match, depth, where, params)
                     keyword_rankings.append((kq.label, ranking, kq.weight))
@@ -292,21 +291,22 @@ class SearchService:
 class _ConceptCache:
     """Keyword rankings of concept expansions, valid while the database is unwritten.
 
-    Keyed by (match, depth, filter SQL, parameters). A filtered ranking depends on document
-    fields (counties, focus areas, status) that extraction can change without a new index
-    generation, so the whole cache is dropped as soon as the SQLite file or its WAL changes
-    (every commit in WAL mode writes the WAL: its size or modification time moves).
+    Keyed by (match, depth, filter SQL, parameters). The whole cache is dropped as soon as the
+    SQLite file or its WAL changes (every commit in WAL mode writes the WAL: its size or
+    modification time moves): that covers a new index generation (the indexer commits the
+    FTS5 rows) and document fields that extraction changes without one (counties, focus
+    areas, status, which filtered rankings depend on).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, db_path: Path) -> None:
+        self._db_path = db_path
         self._lock = threading.Lock()
         self._rankings: OrderedDict[tuple[Any, ...], list[tuple[int, float]]] = OrderedDict()
         self._signature: tuple[Any, ...] | None = None
 
-    def ranking(self, store: Store, db_path: Path, match: str, depth: int, where: str,
-                params: Any) -> list[tuple[int, float]]:
+    def ranking(self, store: Store, match: str, depth: int, where: str, params: Any) -> list[tuple[int, float]]:
         key = (match, depth, where, tuple(params))
-        signature = _database_signature(db_path)
+        signature = _database_signature(self._db_path)
         with self._lock:
             if signature != self._signature:
                 self._rankings.clear()
@@ -422,7 +422,7 @@ def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
 
 def _hit(doc: dict[str, Any], row: Any, score: _DocScore, plan: QueryPlan) -> Hit:
     facets: dict[str, list[str]] = doc["facets"]
-    counties = facets.get("county") or ([doc["county_code"]] if doc.get("county_code") else [])
+    counties = document_counties(facets, doc.get("county_code"))
     return Hit(
         doc_id=doc["doc_id"],
         url=doc["url"],
@@ -451,7 +451,7 @@ def _facets(docs: Any) -> dict[str, dict[str, int]]:
 
     for doc in docs:
         facets = doc["facets"]
-        for county in facets.get("county") or ([doc["county_code"]] if doc.get("county_code") else []):
+        for county in document_counties(facets, doc.get("county_code")):
             bump("county", county)
         for slug in facets.get("focus_area", ()):
             bump("focus_area", slug)

@@ -39,7 +39,6 @@ def load_document(store: Store, doc_id: str) -> DocumentAnswer | None:
             focus_areas=list(extraction.focus_areas),
             target_groups=list(extraction.target_groups),
         )
-    keys = set(row.keys())
     return DocumentAnswer(
         doc_id=row["doc_id"],
         url=row["url"],
@@ -47,12 +46,12 @@ def load_document(store: Store, doc_id: str) -> DocumentAnswer | None:
         kind=row["kind"],
         language=row["language"],
         published=row["published"],
-        site_name=row["site_name"] if "site_name" in keys else None,
-        county_code=row["county_code"] if "county_code" in keys else None,
-        version=row["version"] if "version" in keys else 1,
-        first_seen=row["first_seen"] if "first_seen" in keys else None,
-        last_changed=row["last_changed"] if "last_changed" in keys else None,
-        removed_at=row["removed_at"] if "removed_at" in keys else None,
+        site_name=row["site_name"],
+        county_code=row["county_code"],
+        version=row["version"],
+        first_seen=row["first_seen"],
+        last_changed=row["last_changed"],
+        removed_at=row["removed_at"],
         text=row["text"],
         entities=entities,
         versions=[

@@ -25,11 +25,15 @@ def health(store: StoreDep, searcher: SearcherDep) -> HealthAnswer:
     index = {key: _scalar(value) for key, value in searcher.health().items()}
     run = store.last_run("nightly")
     ready = index.get("ready", True) is not False
-    version = index.get("index_version", index.get("version"))
+    version = index.get("index_version")
+    # A ready service has just counted them; without one, ask the store.
+    documents, chunks = index.get("documents"), index.get("chunks")
+    if not (ready and isinstance(documents, int) and isinstance(chunks, int)):
+        documents, chunks = store.live_document_count(), store.chunk_count()
     return HealthAnswer(
         status="ok" if ready else "degraded",
-        documents=store.live_document_count(),
-        chunks=store.chunk_count(),
+        documents=documents,
+        chunks=chunks,
         index_version=str(version) if version is not None else None,
         index=index,
         last_nightly_run=NightlyRun(

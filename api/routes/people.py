@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import StoreDep
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.people import PeopleAnswer, PersonDocument, PersonEntry
+from regionsok.store import Store
 from search.people import MAX_NAME_CHARS, PersonAnswer, find_people
 
 router = APIRouter(tags=["people"])
@@ -31,6 +32,14 @@ def entry_of(person: PersonAnswer) -> PersonEntry:
     )
 
 
+def people_answer(store: Store, name: str, *, limit: int = 10) -> PeopleAnswer:
+    """People named ``name``, as `/people` answers (shared with the web page and the CLI).
+
+    Raises QueryError on an empty or over-long name.
+    """
+    return PeopleAnswer(query=name, people=[entry_of(p) for p in find_people(store, name, limit=limit)])
+
+
 @router.get("/people", response_model=PeopleAnswer, responses=ERROR_RESPONSES)
 def people(
     store: StoreDep,
@@ -47,4 +56,4 @@ def people(
     limit: Annotated[int, Query(ge=1, le=50, description="At most this many people.")] = 10,
 ) -> PeopleAnswer:
     """People whose names match, best first, with the documents they appear in and their quotes."""
-    return PeopleAnswer(query=name, people=[entry_of(p) for p in find_people(store, name, limit=limit)])
+    return people_answer(store, name, limit=limit)

@@ -10,7 +10,6 @@ from api.deps import SearcherDep, StoreDep
 from api.filters import MAX_QUERY_CHARS, QUERY_EXAMPLES, clean_query
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.regions import RegionCounty, RegionEvidence, RegionsAnswer
-from regionsok.errors import QueryError
 from search.regions import RegionsAnswer as Answer
 from search.regions import which_regions
 
@@ -61,6 +60,5 @@ def regions(
     """
     query = clean_query(q) if q is not None and q.strip() else None
     focus_slug = focus.strip() if focus and focus.strip() else None
-    if query is None and focus_slug is None:
-        raise QueryError("give q (a topic, e.g. 'gambling addiction') or focus (a focus-area slug)")
+    # Neither given: which_regions raises the QueryError (→ 422).
     return answer_of(which_regions(searcher, store, query, focus=focus_slug))

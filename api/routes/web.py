@@ -19,9 +19,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import IndexUnavailable, SearcherDep, StoreDep
-from api.filters import MAX_QUERY_CHARS, SearchParams, clean_query, search_params
+from api.filters import MAX_K, MAX_PAGE, MAX_QUERY_CHARS, SearchParams, clean_query, search_params
 from api.routes.documents import load_document
-from api.routes.people import entry_of
+from api.routes.people import people_answer
 from api.routes.regions import answer_of
 from api.routes.search import run_search
 from api.schemas.people import PeopleAnswer
@@ -29,7 +29,7 @@ from api.schemas.regions import RegionsAnswer
 from api.schemas.search import SearchAnswer
 from regionsok.errors import QueryError
 from regionsok.records import DOCUMENT_KINDS
-from search.people import MAX_NAME_CHARS, find_people
+from search.people import MAX_NAME_CHARS
 from search.regions import county_names, which_regions
 
 log = logging.getLogger(__name__)
@@ -171,8 +171,8 @@ def _params_from(request: Request) -> SearchParams:
         raise QueryError("lang: one of sv, en, other")
     return search_params(
         q=clean_query(qp.get("q", "")),
-        k=ints("k", 10, 100),
-        page=ints("page", 1, 100),
+        k=ints("k", 10, MAX_K),
+        page=ints("page", 1, MAX_PAGE),
         county=qp.getlist("county"),
         organisation=qp.getlist("organisation"),
         person=qp.getlist("person"),
@@ -220,7 +220,7 @@ def people_page(
     answer: PeopleAnswer | None = None
     error = None
     try:
-        answer = PeopleAnswer(query=name, people=[entry_of(p) for p in find_people(store, name)])
+        answer = people_answer(store, name)
     except QueryError as err:
         error = str(err)
     return _render(request, "people.html", "sv", status=200 if error is None else 422,

@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, quote, urlsplit
 
+from regionsok.timefmt import TIMESTAMP_FORMAT
+
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 4
@@ -277,9 +279,6 @@ class DemoSite:
             self._state.removed.add(slug)
             return self._state.articles[slug].path
 
-    def article(self, slug: str) -> Article:
-        return self._state.articles[slug]
-
     def articles(self, section: str | None = None) -> list[Article]:
         """Live articles, newest first."""
         with self._lock:
@@ -424,7 +423,7 @@ class DemoSite:
         ]
         urls += [(f"{self.url}{p}", _EPOCH) for p in self.pdf_paths()]
         entries = "\n".join(
-            f"  <url><loc>{html.escape(u)}</loc><lastmod>{m.strftime('%Y-%m-%dT%H:%M:%SZ')}</lastmod></url>"
+            f"  <url><loc>{html.escape(u)}</loc><lastmod>{m.strftime(TIMESTAMP_FORMAT)}</lastmod></url>"
             for u, m in urls
         )
         return (

@@ -178,21 +178,19 @@ class GenericSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         response = self.pre_process(response)
         url = canonical_url(response.url)
-        first = (response.meta.get("redirect_urls") or [response.url])[0]
-        requested = canonical_url(first) if first != response.url else None
         if response.status == 304:
             self.crawler.stats.inc_value(_stat("not_modified"))
             yield PageItem(event="not_modified", url=url, status=304)
             return
         if response.status in (404, 410):
-            yield PageItem(event="gone", url=url, status=response.status, requested_url=requested)
+            yield PageItem(event="gone", url=url, status=response.status)
             return
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
         self.crawler.stats.inc_value(_stat("fetched"))
         if "pdf" in content_type or response.body[:5] == b"%PDF-":
             etag, last_modified = self._validators(response)
             item = PageItem(event="fetched", url=url, status=response.status, body=response.body,
-                            content_type=content_type or "application/pdf", requested_url=requested,
+                            content_type=content_type or "application/pdf",
                             etag=etag, last_modified=last_modified)
             yield self.post_process_item(item, response)
             return
@@ -211,7 +209,7 @@ class GenericSpider(scrapy.Spider):
         etag, last_modified = self._validators(response)
         item = PageItem(
             event="fetched", url=url, status=response.status, body=response.body,
-            content_type=content_type, requested_url=requested, listing=listing,
+            content_type=content_type, listing=listing,
             title_hint=self._title(response), published_hint=self._published(response),
             etag=etag, last_modified=last_modified,
         )

@@ -5,8 +5,8 @@ is a county with a two-digit SCB code ("05" Östergötlands län); a *kommun* is
 with a four-digit SCB code whose first two digits are its county ("0580" Linköping).
 
 Besides the lookups other stages use (:func:`counties`, :func:`region_name`, :func:`kommuner`,
-:func:`parties`, :func:`normalize_party`), :func:`entries` flattens everything into the phrase
-list the spaCy matcher component is built from.
+:func:`normalize_party`), :func:`entries` flattens everything into the phrase list the spaCy
+matcher component is built from.
 """
 
 from __future__ import annotations
@@ -161,14 +161,6 @@ def kommuner() -> dict[str, str]:
     return {k.code: k.name for k in kommun_records()}
 
 
-def kommun(code: str) -> Kommun | None:
-    """The kommun with this four-digit code, if any."""
-    for k in kommun_records():
-        if k.code == code:
-            return k
-    return None
-
-
 @lru_cache(maxsize=1)
 def organisations() -> tuple[Organisation, ...]:
     """Kommunalförbund, national bodies and civil-society organisations from organisations.json."""
@@ -195,11 +187,6 @@ def _party_forms() -> tuple[dict[str, str], dict[str, str]]:
         for form in p.get("forms", ()):
             forms[form.casefold()] = p["code"]
     return names, forms
-
-
-def parties() -> dict[str, str]:
-    """Party letter code → name: ``{"S": "Socialdemokraterna", …}``."""
-    return dict(_party_forms()[0])
 
 
 _PARTY_STRIP = re.compile(r"^[\s(\[]+|[\s)\].,:;]+$")
@@ -281,33 +268,11 @@ def entries() -> tuple[Entry, ...]:
     return tuple(out)
 
 
-def canonical_organisation(name: str) -> str | None:
-    """The canonical name of an organisation written as ``name`` (any known alias), or None."""
-    folded = name.strip().casefold()
-    for e in entries():
-        if e.label == "ORG" and e.phrase.casefold() == folded:
-            return e.canonical
-    return None
-
-
-def county_of_organisation(name: str) -> str | None:
-    """The county code of a known organisation, by any of its names."""
-    folded = name.strip().casefold()
-    for e in entries():
-        if e.label == "ORG" and (e.phrase.casefold() == folded or e.canonical.casefold() == folded):
-            return e.county
-    return None
-
-
-def _first_names_text() -> str:
-    return _data_text("first_names.txt")
-
-
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Common first names (SCB name statistics), to accept a bare "Förnamn Efternamn"."""
     names: set[str] = set()
-    for line in _first_names_text().splitlines():
+    for line in _data_text("first_names.txt").splitlines():
         if line.startswith("#"):
             continue
         names.update(line.split())
@@ -322,12 +287,3 @@ def role_stems() -> tuple[str, ...]:
         for line in _data_text("roles.txt").splitlines()
         if line.strip() and not line.startswith("#")
     )
-
-
-@lru_cache(maxsize=1)
-def place_words() -> frozenset[str]:
-    """Every single word of a region, county, kommun or organisation name, for person checks."""
-    words: set[str] = set()
-    for e in entries():
-        words.update(e.phrase.split())
-    return frozenset(words)

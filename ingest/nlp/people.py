@@ -23,6 +23,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.nlp import gazetteer
 from regionsok.records import Person, Quote
@@ -95,6 +96,8 @@ _ORG_TAIL = re.compile(
     r"akademin|departementet|inspektionen|bolaget|gatan|vägen|torget|parken|skolan)$",
     re.IGNORECASE,
 )
+# A lower-case title at the end of the text before a name: "regionrådet ", "nämndens ordförande ".
+_ROLE_BEFORE = re.compile(rf"((?:[{_LO}][\w-]*s{_SP}+)?(?:[{_LO}][\w-]*-{_SP}och{_SP}+)?[{_LO}][\w-]*){_SP}+$")
 _QUOTE_LINE = re.compile(
     rf"^{_SP}*(?:[-–—]|[”\"“»])\s*(?P<q>.+?)[”\"“«]?,?{_SP}+(?P<verb>{_SPEECH}){_SP}+(?P<tail>.+)$",
     re.MULTILINE | re.IGNORECASE,
@@ -120,6 +123,7 @@ class _Found:
     spans: list[tuple[int, int]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=8192)
 def _is_role_word(word: str) -> bool:
     w = word.casefold().strip("-,.:;()")
     if len(w) < 3:
@@ -149,7 +153,7 @@ def _role_of(phrase: str) -> str | None:
 def _role_before(text: str, start: int) -> str | None:
     """A lower-case title right before a name: "regionrådet Kerstin", "nämndens ordförande Anna"."""
     window = text[max(0, start - 80) : start]
-    m = re.search(rf"((?:[{_LO}][\w-]*s{_SP}+)?(?:[{_LO}][\w-]*-{_SP}och{_SP}+)?[{_LO}][\w-]*){_SP}+$", window)
+    m = _ROLE_BEFORE.search(window)
     if not m:
         return None
     words = m.group(1).split()
@@ -207,8 +211,9 @@ class PeopleFinder:
             if w.casefold() in self._party_forms:  # "Socialdemokraten Irén Lejegren"
                 words.pop(0)
                 continue
-            if w in _STOP or _is_role_word(w):
-                if _is_role_word(w):
+            is_role = _is_role_word(w)
+            if w in _STOP or is_role:
+                if is_role:
                     role = w.lower()
                 words.pop(0)
                 continue

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console
+from regionsok.cli.progress import exit_on
 
 if TYPE_CHECKING:
     from crawler.report import CrawlReport
@@ -70,14 +70,8 @@ def crawl(
     use_data_dir(data_dir)
     settings = get_settings()
     started = utcnow()
-    try:
+    with exit_on({ConfigError: 2, RegionsokError: 1}):
         report = run_crawl(settings, sources, tuple(source or ()))
-    except ConfigError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from err
-    except RegionsokError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(1) from err
     print_crawl_summary(report)
     run_id = new_run_id("crawl")
     finished = utcnow()

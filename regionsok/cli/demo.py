@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console
+from regionsok.cli.progress import err_console, exit_on, print_stage
 
 EPILOG = """
 Examples:
@@ -67,14 +67,8 @@ def demo(
     with site_server as site:
         err_console.print(f"demo site: {site.url}")
         sources = write_demo_sources(settings.data_dir / "demo-sources.toml", site.url)
-        try:
-            report = nightly(settings, sources, on_stage=lambda stage: err_console.print(f"[bold]→ {stage}[/]"))
-        except LockedError as err:
-            err_console.print(f"[red]error:[/] {err}")
-            raise typer.Exit(3) from err
-        except RegionsokError as err:
-            err_console.print(f"[red]error:[/] {err}")
-            raise typer.Exit(1) from err
+        with exit_on({LockedError: 3, RegionsokError: 1}):
+            report = nightly(settings, sources, on_stage=print_stage)
         print_nightly_summary(report, console)
         with open_store() as store:
             figures = store.stats()

@@ -6,10 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.cli.progress import err_console
 from regionsok.errors import RegionsokError
 from regionsok.settings import get_settings
 from regionsok.store import open_store
@@ -38,7 +38,6 @@ def index(
 
     use_data_dir(data_dir)
     settings = get_settings()
-    err_console = Console(stderr=True)
     try:
         with open_store() as store, Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

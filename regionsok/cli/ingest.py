@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console, progress_bar
+from regionsok.cli.progress import err_console, exit_on, progress_bar
 from regionsok.errors import ConfigError
 from regionsok.store import open_store
 
@@ -48,14 +48,11 @@ def ingest(
         if paths:
             files = expand_paths(paths)
             with progress_bar("ingest", len(files)) as advance:
-                _merge(report, ingest_paths(store, paths, progress=advance))
+                # expand_paths leaves a list of files as it is: the folders are walked once.
+                _merge(report, ingest_paths(store, files, progress=advance))
         if jsonl is not None:
-            try:
-                with progress_bar("ingest jsonl", None) as advance:
-                    _merge(report, ingest_jsonl(store, jsonl, progress=advance))
-            except ConfigError as err:
-                err_console.print(f"[red]error:[/] {err}")
-                raise typer.Exit(2) from err
+            with exit_on({ConfigError: 2}), progress_bar("ingest jsonl", None) as advance:
+                _merge(report, ingest_jsonl(store, jsonl, progress=advance))
     out = Console()
     if as_json:
         out.print_json(json.dumps(report.to_json(), ensure_ascii=False))

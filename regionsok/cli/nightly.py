@@ -10,7 +10,7 @@ from rich.table import Table
 
 from regionsok.cli import DataDirOption, use_data_dir
 from regionsok.cli.crawl import SourcesOption, print_crawl_summary
-from regionsok.cli.progress import err_console
+from regionsok.cli.progress import exit_on, print_stage
 
 EPILOG = """
 Examples:
@@ -61,15 +61,8 @@ def nightly(
 
     use_data_dir(data_dir)
     settings = get_settings()
-    try:
-        report = run_nightly(settings, sources, only=tuple(source or ()),
-                             on_stage=lambda stage: err_console.print(f"[bold]→ {stage}[/]"))
-    except ConfigError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from err
-    except LockedError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(3) from err
+    with exit_on({ConfigError: 2, LockedError: 3}):
+        report = run_nightly(settings, sources, only=tuple(source or ()), on_stage=print_stage)
     console = Console()
     print_nightly_summary(report, console)
     typer.echo(f"run report: {settings.runs_dir / (report.run_id + '.json')}")

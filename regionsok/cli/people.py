@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console
+from regionsok.cli.progress import exit_on
 
 EPILOG = """
 Examples:
@@ -27,23 +27,15 @@ def people(
     data_dir: DataDirOption = None,
 ) -> None:
     """Everything a person said or signed: documents, parties, roles and quotes."""
-    from api.routes.people import entry_of
-    from api.schemas.people import PeopleAnswer
+    from api.routes.people import people_answer
     from regionsok.errors import QueryError, RegionsokError
     from regionsok.settings import get_settings
     from regionsok.store import open_store
-    from search.people import find_people
 
     use_data_dir(data_dir)
-    try:
-        with open_store(get_settings().db_path) as store:
-            answer = PeopleAnswer(query=name, people=[entry_of(p) for p in find_people(store, name)])
-    except QueryError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from err
-    except RegionsokError as err:  # e.g. the store cannot be opened: say so, no traceback
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(1) from err
+    # RegionsokError: e.g. the store cannot be opened: say so, no traceback
+    with exit_on({QueryError: 2, RegionsokError: 1}), open_store(get_settings().db_path) as store:
+        answer = people_answer(store, name)
     if as_json:
         typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console
+from regionsok.cli.progress import exit_on
 
 EPILOG = """
 Examples:
@@ -36,15 +36,9 @@ def regions(
 
     use_data_dir(data_dir)
     settings = get_settings()
-    try:
-        with open_store(settings.db_path) as store:
-            answer = answer_of(which_regions(SearchService(settings), store, query))
-    except QueryError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from err
-    except RegionsokError as err:  # no index or model yet, a broken store: say so, no traceback
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(1) from err
+    # RegionsokError: no index or model yet, a broken store: say so, no traceback
+    with exit_on({QueryError: 2, RegionsokError: 1}), open_store(settings.db_path) as store:
+        answer = answer_of(which_regions(SearchService(settings), store, query))
     if as_json:
         typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return

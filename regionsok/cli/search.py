@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.errors import IndexError_, ModelError, QueryError, RegionsokError
+from regionsok.cli.progress import exit_on
+from regionsok.errors import QueryError, RegionsokError
 from regionsok.settings import get_settings
-from regionsok.text import fold
 
 EPILOG = """
 Examples:
@@ -37,24 +37,6 @@ def _parse_date(value: str | None, option: str) -> date | None:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as err:
         raise QueryError(f"{option} must be a date YYYY-MM-DD, not {value!r}") from err
-
-
-def _county_code(value: str) -> str:
-    """An SCB county code from a code ("05", "5") or a county name ("Östergötland")."""
-    cleaned = value.strip()
-    if cleaned.isdigit():
-        return cleaned.zfill(2)
-    try:
-        from ingest.nlp import gazetteer
-
-        wanted = fold(cleaned)
-        for code, name in gazetteer.counties().items():
-            folded = fold(name)
-            if wanted in (folded, folded.removesuffix(" lan"), folded.removesuffix("s lan"), f"region {folded}"):
-                return code
-    except Exception:  # noqa: BLE001,S110 - no gazetteer (search-only install): codes only
-        pass
-    raise QueryError(f"--county must be a county code 01..25 or a county name, not {value!r}")
 
 
 def search(
@@ -83,13 +65,13 @@ def search(
     data_dir: DataDirOption = None,
 ) -> None:
     """Search the indexed documents; one result per document with its best passage."""
+    from search.regions import county_code
     from search.service import SearchFilters, SearchRequest, SearchService
 
     use_data_dir(data_dir)
-    err_console = Console(stderr=True)
-    try:
+    with exit_on({QueryError: 2, RegionsokError: 1}):
         filters = SearchFilters(
-            counties=tuple(_county_code(c) for c in county or ()),
+            counties=tuple(county_code(c) for c in county or ()),
             kinds=tuple(kind or ()),
             since=_parse_date(since, "--since"),
             until=_parse_date(until, "--until"),
@@ -102,12 +84,6 @@ def search(
         request = SearchRequest(query=query, k=k, filters=filters, mode=mode)
         service = SearchService(get_settings())
         response = service.search(request)
-    except QueryError as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from err
-    except (IndexError_, ModelError, RegionsokError) as err:
-        err_console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(1) from err
 
     if as_json:
         results = [

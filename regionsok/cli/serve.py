@@ -40,8 +40,7 @@ def serve(
     from regionsok.settings import get_settings
 
     use_data_dir(data_dir)
-    settings = get_settings()
-    run_server(settings, host=host, port=port, workers=workers, log_format=settings.log_format)
+    run_server(get_settings(), host=host, port=port, workers=workers)
 
 
 def register(app: typer.Typer) -> None:

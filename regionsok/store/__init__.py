@@ -13,7 +13,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -23,13 +22,9 @@ from regionsok.store.documents import DocumentTables
 from regionsok.store.pages import PageTables
 from regionsok.store.queries import ReadQueries
 from regionsok.store.schema import MIGRATIONS
+from regionsok.timefmt import utcnow  # re-exported: timestamps are ISO-8601 UTC strings
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def utcnow() -> str:
-    """Timestamps are ISO-8601 UTC strings, second precision."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Store(PageTables, DocumentTables, ChunkTables, ReadQueries):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from regionsok.store.queries import batches
 from regionsok.text import fold
 
 
@@ -141,8 +142,7 @@ class ChunkTables:
         """(vec_id, text) of the given chunks, in vec_id order."""
         ids = list(vec_ids)
         out: list[tuple[int, str]] = []
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
+        for part in batches(ids):
             out += [(r[0], r[1]) for r in self.conn.execute(
                 f"SELECT vec_id, text FROM chunks WHERE vec_id IN ({','.join('?' * len(part))})", part
             )]
@@ -169,9 +169,6 @@ class ChunkTables:
         )
         self.conn.executemany("INSERT INTO chunks_fts (rowid, norm) VALUES (?, ?)", [(r[0], r[5]) for r in rows])
         return len(old)
-
-    def update_chunk_ordinal(self, chunk_id: str, ordinal: int) -> None:
-        self.conn.execute("UPDATE chunks SET ordinal = ? WHERE chunk_id = ?", (ordinal, chunk_id))
 
     def set_indexed_sha256(self, doc_id: str, sha256: str | None) -> None:
         self.conn.execute("UPDATE documents SET indexed_sha256 = ? WHERE doc_id = ?", (sha256, doc_id))
@@ -215,34 +212,13 @@ class ChunkTables:
         """vec_id → (vec_id, chunk_id, doc_id, ordinal, text) for live documents' chunks."""
         out: dict[int, sqlite3.Row] = {}
         ids = list(vec_ids)
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
+        for part in batches(ids):
             for r in self.conn.execute(
                 "SELECT c.vec_id, c.chunk_id, c.doc_id, c.ordinal, c.text FROM chunks c "
                 "JOIN documents d ON d.doc_id = c.doc_id "
                 f"WHERE d.removed_at IS NULL AND c.vec_id IN ({','.join('?' * len(part))})", part
             ):
                 out[r[0]] = r
-        return out
-
-    def documents_for_hits(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """doc_id → document fields plus its facets (lists per facet) for building hits."""
-        out: dict[str, dict[str, Any]] = {}
-        ids = list(doc_ids)
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            for r in self.conn.execute(
-                "SELECT doc_id, url, title, kind, published, language, county_code FROM documents "
-                f"WHERE doc_id IN ({marks})", part
-            ):
-                out[r["doc_id"]] = {**dict(r), "facets": {}}
-            for r in self.conn.execute(
-                f"SELECT doc_id, facet, value FROM doc_facets WHERE doc_id IN ({marks}) ORDER BY facet, value",
-                part,
-            ):
-                if r[0] in out:
-                    out[r[0]]["facets"].setdefault(r[1], []).append(r[2])
         return out
 
     def term_chunk_count(self, token: str) -> int:
@@ -256,5 +232,3 @@ class ChunkTables:
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
-    def known_facet_values(self, facet: str) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT value FROM doc_facets WHERE facet = ?", (facet,))}

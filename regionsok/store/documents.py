@@ -12,17 +12,13 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from regionsok.records import Document, Extraction
 from regionsok.text import canonical_url, fold
+from regionsok.timefmt import utcnow
 
 DocumentChange = Literal["new", "changed", "unchanged", "duplicate"]
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class DocumentTables:
@@ -41,7 +37,7 @@ class DocumentTables:
         - a new URL whose exact text another live document has: 'duplicate' (URL added);
         - otherwise 'new' (version 1).
         """
-        now = _now()
+        now = utcnow()
         sha = doc.sha256
         published = doc.published.isoformat() if doc.published else None
         urls = [canonical_url(u) for u in (doc.url, *doc.urls)]
@@ -137,7 +133,7 @@ class DocumentTables:
         self.conn.execute(
             "INSERT INTO ingest_errors (input, reason, at) VALUES (?, ?, ?) "
             "ON CONFLICT(input) DO UPDATE SET reason = excluded.reason, at = excluded.at",
-            (input_name, reason, _now()),
+            (input_name, reason, utcnow()),
         )
 
     def clear_error(self, input_name: str) -> None:
@@ -179,7 +175,7 @@ class DocumentTables:
                 "pipeline_version = excluded.pipeline_version, sha256 = excluded.sha256, "
                 "data = excluded.data, extracted_at = excluded.extracted_at",
                 (doc_id, extraction.pipeline_version, sha256,
-                 json.dumps(extraction.to_json(), ensure_ascii=False), _now()),
+                 json.dumps(extraction.to_json(), ensure_ascii=False), utcnow()),
             )
             self.conn.execute("DELETE FROM doc_facets WHERE doc_id = ?", (doc_id,))
             self.conn.executemany(

@@ -11,16 +11,15 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Literal
 
 from regionsok.records import FetchedPage
+from regionsok.timefmt import TIMESTAMP_FORMAT, parse_timestamp, utcnow
 
 PageChange = Literal["new", "changed", "unchanged"]
 
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+#: The ``error`` of a page stored with :meth:`PageTables.save_listing`: followed, never ingested.
+LISTING_REASON = "listing page: followed by the crawler, not a document"
 
 
 class PageTables:
@@ -33,14 +32,14 @@ class PageTables:
         """What we know of a URL for a conditional request (no body)."""
         return self.conn.execute(
             "SELECT url, final_url, etag, last_modified, sha256, status, removed_at, doc_id, "
-            "fetched_at, checked_at, error FROM pages WHERE url = ?",
+            "fetched_at, checked_at, error, ingested_sha256 FROM pages WHERE url = ?",
             (url,),
         ).fetchone()
 
     def save_fetched(self, page: FetchedPage) -> PageChange:
         """Store a fetched body; 'unchanged' when its hash equals the stored one."""
-        now = _now()
-        fetched_at = page.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ") if page.fetched_at else now
+        now = utcnow()
+        fetched_at = page.fetched_at.strftime(TIMESTAMP_FORMAT) if page.fetched_at else now
         sha = page.sha256
         with self.transaction():
             row = self.conn.execute("SELECT sha256 FROM pages WHERE url = ?", (page.url,)).fetchone()
@@ -90,12 +89,12 @@ class PageTables:
         """A 304: the page is as we have it; only the check time moves."""
         with self.transaction():
             self.conn.execute(
-                "UPDATE pages SET checked_at = ?, removed_at = NULL WHERE url = ?", (_now(), url)
+                "UPDATE pages SET checked_at = ?, removed_at = NULL WHERE url = ?", (utcnow(), url)
             )
 
     def mark_removed(self, url: str, status: int) -> bool:
         """A 404/410: mark the page and its document removed (kept, never deleted)."""
-        now = _now()
+        now = utcnow()
         with self.transaction():
             row = self.conn.execute(
                 "SELECT doc_id, removed_at FROM pages WHERE url = ?", (url,)
@@ -118,13 +117,6 @@ class PageTables:
                         (now, row["doc_id"]),
                     )
             return True
-
-    def known_urls(self, source: str) -> list[str]:
-        """URLs a source has produced and that are not marked removed."""
-        rows = self.conn.execute(
-            "SELECT url FROM pages WHERE source = ? AND removed_at IS NULL ORDER BY url", (source,)
-        )
-        return [r[0] for r in rows]
 
     def pages_to_ingest(self) -> Iterator[FetchedPage]:
         """Pages whose current body the ingest stage has not processed yet."""
@@ -159,7 +151,7 @@ class PageTables:
             status=row["status"],
             etag=row["etag"],
             last_modified=row["last_modified"],
-            fetched_at=datetime.strptime(row["fetched_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+            fetched_at=parse_timestamp(row["fetched_at"]),
             source=row["source"],
             county_code=row["county_code"],
             kind_hint=row["kind_hint"],
@@ -178,15 +170,15 @@ class PageTables:
 
     # -- added for the crawler (issue 5) ---------------------------------------------------
 
-    def save_listing(self, page: FetchedPage, reason: str) -> PageChange:
+    def save_listing(self, page: FetchedPage) -> PageChange:
         """Store a page the crawler follows but that is not a document (a listing, an alias).
 
         Kept for its ETag / Last-Modified (next crawl asks conditionally) and marked as
-        ingested with ``reason``, so the ingest stage never turns it into a document.
+        ingested with :data:`LISTING_REASON`, so the ingest stage never turns it into a document.
         """
         with self.transaction():
             change = self.save_fetched(page)
-            self.mark_page_ingested(page.url, page.sha256, None, error=reason)
+            self.mark_page_ingested(page.url, page.sha256, None, error=LISTING_REASON)
         return change
 
     def known_pages(self, source: str) -> list[sqlite3.Row]:
@@ -194,7 +186,7 @@ class PageTables:
         listing`` (1 for pages stored with :meth:`save_listing`)."""
         return self.conn.execute(
             "SELECT url, etag, last_modified, checked_at, "
-            "(doc_id IS NULL AND error IS NOT NULL AND ingested_sha256 = sha256 AND error LIKE 'listing%') "
+            "(doc_id IS NULL AND error IS NOT NULL AND ingested_sha256 = sha256 AND error = ?) "
             "AS listing FROM pages WHERE source = ? AND removed_at IS NULL ORDER BY url",
-            (source,),
+            (LISTING_REASON, source),
         ).fetchall()

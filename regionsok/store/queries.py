@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from regionsok.records import Extraction
 
@@ -19,7 +20,8 @@ from regionsok.records import Extraction
 _BATCH = 500
 
 
-def _batches(values: Sequence[str]) -> Iterable[Sequence[str]]:
+def batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    """``values`` in slices small enough for one ``IN (?, …)`` each."""
     for start in range(0, len(values), _BATCH):
         yield values[start : start + _BATCH]
 
@@ -66,7 +68,7 @@ class ReadQueries:
     def docs_with_facet(self, facet: str, norms: Sequence[str]) -> dict[str, list[str]]:
         """Live documents carrying any of the folded facet values: doc_id → matching values."""
         out: dict[str, list[str]] = {}
-        for batch in _batches(list(norms)):
+        for batch in batches(list(norms)):
             marks = ",".join("?" * len(batch))
             rows = self.conn.execute(
                 f"SELECT f.doc_id AS doc_id, f.value AS value FROM doc_facets f "
@@ -81,7 +83,7 @@ class ReadQueries:
     def document_briefs(self, doc_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
         """The listing columns (no text) of live documents, keyed by doc_id."""
         out: dict[str, sqlite3.Row] = {}
-        for batch in _batches(list(doc_ids)):
+        for batch in batches(list(doc_ids)):
             marks = ",".join("?" * len(batch))
             for row in self.conn.execute(
                 f"SELECT doc_id, url, title, kind, published, language, county_code "
@@ -94,7 +96,7 @@ class ReadQueries:
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The current text of documents (for picking an evidence passage)."""
         out: dict[str, str] = {}
-        for batch in _batches(list(doc_ids)):
+        for batch in batches(list(doc_ids)):
             marks = ",".join("?" * len(batch))
             for row in self.conn.execute(
                 f"SELECT doc_id, text FROM documents WHERE doc_id IN ({marks})", tuple(batch)
@@ -105,7 +107,7 @@ class ReadQueries:
     def document_facet_map(self, doc_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
         """doc_id → facet → values, for decorating listings."""
         out: dict[str, dict[str, list[str]]] = {}
-        for batch in _batches(list(doc_ids)):
+        for batch in batches(list(doc_ids)):
             marks = ",".join("?" * len(batch))
             for row in self.conn.execute(
                 f"SELECT doc_id, facet, value FROM doc_facets WHERE doc_id IN ({marks}) "
@@ -115,10 +117,16 @@ class ReadQueries:
                 out.setdefault(row["doc_id"], {}).setdefault(row["facet"], []).append(row["value"])
         return out
 
+    def documents_for_hits(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """doc_id → listing fields plus ``facets`` (facet → values) of live documents, for search hits."""
+        briefs = self.document_briefs(doc_ids)
+        facets = self.document_facet_map(list(briefs))
+        return {doc_id: {**dict(row), "facets": facets.get(doc_id, {})} for doc_id, row in briefs.items()}
+
     def extractions_for(self, doc_ids: Sequence[str]) -> dict[str, Extraction]:
         """The stored NLP extractions of several documents at once."""
         out: dict[str, Extraction] = {}
-        for batch in _batches(list(doc_ids)):
+        for batch in batches(list(doc_ids)):
             marks = ",".join("?" * len(batch))
             for row in self.conn.execute(
                 f"SELECT doc_id, pipeline_version, data FROM extractions WHERE doc_id IN ({marks})",

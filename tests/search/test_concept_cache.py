@@ -23,7 +23,7 @@ def test_a_filtered_concept_ranking_follows_a_changed_document_without_a_new_ind
     service = SearchService(settings, embedder=embedder)
     agreement = seed_ids[AGREEMENT]  # doc ids come from the canonical URL: the same in every store
     assert agreement in _keyword_hits(service, "05")
-    cache = service._loaded.concept_rankings
+    cache = service._concepts
     assert cache._rankings, "the gambling concept's ranking is kept"
     assert _keyword_hits(service, "05") == _keyword_hits(service, "05")  # answered again, same ranking
 

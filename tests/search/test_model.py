@@ -51,9 +51,9 @@ def test_query_and_passage_prompts_differ_as_e5_expects(embedder: Any) -> None:
     ],
 )
 def test_int8_backends_agree_with_the_fp32_model(model_dir: Path, embedder: Any, backend: str, floor: float) -> None:
-    from search.embedding import OnnxEmbedder, OpenVinoEmbedder
+    from search.embedding import GRAPH_EMBEDDERS
 
-    kind = {"onnx-int8": OnnxEmbedder, "openvino-int8": OpenVinoEmbedder}[backend]
+    kind = GRAPH_EMBEDDERS[backend]
     if not (model_dir / kind.graph_file).is_file():
         pytest.skip("the model was built without the ONNX export (--no-onnx)")
     graph = kind(model_dir, name=f"e5-{backend}", batch_size=8)
