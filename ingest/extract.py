@@ -39,7 +39,13 @@ class ExtractOptions:
 
 
 def sniff_format(page: FetchedPage) -> str:
-    """'pdf', 'html' or 'text', from the bytes first, then content type and extension."""
+    """'pdf', 'html' or 'text', from the bytes first, then content type and extension.
+
+    A JSONL record says what it is (``html`` or ``text``), so its declared type wins over
+    anything its URL looks like: a ``text`` record at ``…/nyhet.html`` is plain text.
+    """
+    if page.source == "jsonl":
+        return "html" if page.content_type.lower().startswith("text/html") else "text"
     head = page.body[:1024].lstrip()
     if head.startswith(b"%PDF"):
         return "pdf"

@@ -1,9 +1,16 @@
-"""The ingest stage: inputs → raw pages in the store → documents and versions.
+"""The ingest stage: inputs → raw pages in the store → documents and versions → extractions.
 
 Every input is first stored as a page (raw bytes kept, compressed), then extracted. The
 page, its document (or its rejection) and the page's "ingested" mark are written in one
 transaction, so a process killed at any point leaves each input either fully ingested
 or not at all, and a rerun picks up exactly the rest.
+
+Extraction is part of storing a document: each entry point (:func:`ingest_paths`,
+:func:`ingest_jsonl`, :func:`ingest_pending_pages`) ends by running the NLP
+(``ingest.nlp.update_extractions``) on every document whose text or pipeline changed, in
+batches. A run killed between the two leaves documents waiting for extraction; the next
+ingest, ``regionsok index`` or nightly run extracts them first (the indexer never indexes
+a document without its extraction).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.extract import ExtractOptions, extract_page
+from ingest.nlp import update_extractions
 from regionsok.errors import ConfigError
 from regionsok.records import FetchedPage, Rejected
 from regionsok.settings import get_settings
@@ -39,6 +47,7 @@ class IngestReport:
     duplicate: int = 0
     failed: list[Rejected] = field(default_factory=list)
     doc_ids: set[str] = field(default_factory=set)
+    extracted: int = 0  # documents the NLP (re)extracted at the end of the run
 
     @property
     def total(self) -> int:
@@ -47,7 +56,7 @@ class IngestReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-            "duplicate": self.duplicate,
+            "duplicate": self.duplicate, "extracted": self.extracted,
             "failed": [{"input": r.source, "reason": r.reason} for r in self.failed],
         }
 
@@ -111,8 +120,13 @@ def _file_page(path: Path) -> FetchedPage | Rejected:
     )
 
 
-def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
-    """Ingest files and folders (.html/.htm/.pdf/.txt)."""
+def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None = None,
+                 *, extract: bool = True) -> IngestReport:
+    """Ingest files and folders (.html/.htm/.pdf/.txt), then extract what changed.
+
+    ``extract=False`` leaves the NLP to the caller (who runs :func:`extract_pending` once
+    after several ingest calls).
+    """
     report = IngestReport()
     for path in expand_paths(paths):
         page = _file_page(path) if path.exists() else Rejected(str(path), "no such file")
@@ -122,7 +136,14 @@ def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
             ingest_page(store, page, report)
         if progress:
             progress(1)
+    if extract:
+        report.extracted = extract_pending(store)
     return report
+
+
+def extract_pending(store: Store, progress: Progress | None = None) -> int:
+    """Run the NLP on every stored document whose text or pipeline changed; returns how many."""
+    return update_extractions(store, progress=progress)
 
 
 def read_jsonl(path: Path, *, require_url: bool = True) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
@@ -168,8 +189,12 @@ def jsonl_page(record: dict[str, Any]) -> FetchedPage:
     )
 
 
-def ingest_jsonl(store: Store, path: Path, progress: Progress | None = None) -> IngestReport:
-    """Ingest a JSON Lines file: ``{"id"?, "url", "title"?, "text"? | "html"?, "published"?}``."""
+def ingest_jsonl(store: Store, path: Path, progress: Progress | None = None,
+                 *, extract: bool = True) -> IngestReport:
+    """Ingest a JSON Lines file: ``{"id"?, "url", "title"?, "text"? | "html"?, "published"?}``.
+
+    ``text`` is plain text whatever the URL looks like; ``html`` is extracted as HTML.
+    """
     report = IngestReport()
     for _number, record in read_jsonl(path):
         if isinstance(record, Rejected):
@@ -178,20 +203,25 @@ def ingest_jsonl(store: Store, path: Path, progress: Progress | None = None) -> 
             ingest_page(store, jsonl_page(record), report)
         if progress:
             progress(1)
+    if extract:
+        report.extracted = extract_pending(store)
     return report
 
 
-def ingest_pending_pages(store: Store, progress: Progress | None = None) -> IngestReport:
-    """Ingest pages the crawler stored whose current body has not been ingested yet."""
+def ingest_pending_pages(store: Store, progress: Progress | None = None,
+                         *, extract: bool = True) -> IngestReport:
+    """Ingest pages the crawler stored whose current body has not been ingested yet, then extract."""
     report = IngestReport()
     for page in store.pages_to_ingest():
         ingest_page(store, page, report, store_raw=False)
         if progress:
             progress(1)
+    if extract:
+        report.extracted = extract_pending(store)
     return report
 
 
 __all__ = [
-    "IngestReport", "expand_paths", "ingest_jsonl", "ingest_page", "ingest_paths",
+    "IngestReport", "expand_paths", "extract_pending", "ingest_jsonl", "ingest_page", "ingest_paths",
     "ingest_pending_pages",
 ]

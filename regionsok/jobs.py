@@ -4,8 +4,7 @@
 
 1. ``crawler.run.crawl`` — every source; one failing source never stops the others;
 2. ``ingest.pipeline.ingest_pending_pages`` — only pages whose body changed;
-3. ``ingest.nlp.update_extractions`` — only documents whose text or pipeline changed
-   (skipped, with a note, while the NLP stage is not installed);
+3. ``ingest.pipeline.extract_pending`` — only documents whose text or pipeline changed;
 4. ``search.indexer.update_index`` — embeds only new chunks and swaps the index generation
    atomically, so a run killed at any point leaves search serving the previous index.
 
@@ -165,15 +164,14 @@ def _run_stage(report: NightlyReport, name: str, stage: Callable[[str], None],
 def _ingest(store: Store) -> dict[str, Any]:
     from ingest.pipeline import ingest_pending_pages
 
-    return ingest_pending_pages(store).to_json()
+    # The extract stage right after it runs the NLP, so its time and count are reported apart.
+    return ingest_pending_pages(store, extract=False).to_json()
 
 
 def _extract(store: Store) -> dict[str, Any]:
-    try:
-        from ingest.nlp import update_extractions
-    except ImportError:
-        return {"skipped": "the NLP stage (ingest.nlp.update_extractions) is not installed"}
-    return {"documents": update_extractions(store)}
+    from ingest.pipeline import extract_pending
+
+    return {"documents": extract_pending(store)}
 
 
 def _index(store: Store, settings: Settings) -> dict[str, Any]:

@@ -15,6 +15,16 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def default_model_dir() -> Path:
+    """The per-user model folder: ``$XDG_CACHE_HOME/regionsok/model`` (``~/.cache/…``).
+
+    One built model serves every data directory of that user; set ``REGIONSOK_MODEL_DIR``
+    to share one between users (a system service, for example).
+    """
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "regionsok" / "model"
+
+
 class Settings(BaseSettings):
     """Regionsök's configuration. All paths the product writes live under ``data_dir``."""
 
@@ -22,8 +32,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path("data"),
-        description="The one directory holding everything the product writes: the SQLite "
-        "store, the index files, the built model and the run reports.",
+        description="The one directory holding everything the product writes about its data: "
+        "the SQLite store, the index files and the run reports.",
+    )
+    model_dir: Path = Field(
+        default_factory=default_model_dir,
+        description="Where `regionsok model build` writes the bundled embedding model and where "
+        "every command reads it: one 700 MB folder for all data directories (default "
+        "~/.cache/regionsok/model, or $XDG_CACHE_HOME/regionsok/model).",
     )
     embedding_model: str | None = Field(
         default=None,
@@ -32,10 +48,11 @@ class Settings(BaseSettings):
         "who can reach a model hub).",
     )
     embedding_backend: str = Field(
-        default="torch",
-        description="How the embedding model runs: 'torch' (fp32), 'onnx-int8' (quantized, "
-        "ONNX Runtime) or 'openvino-int8' (int8 weights, OpenVINO; the fastest on CPU and the "
-        "closest to fp32; see bench/embed_throughput.py).",
+        default="auto",
+        description="How the embedding model runs: 'auto' (the fastest on this machine, timed by "
+        "`regionsok model build` or on first load and recorded beside the model), 'torch' (fp32), "
+        "'onnx-int8' (quantized, ONNX Runtime) or 'openvino-int8' (int8 weights, OpenVINO); "
+        "which int8 runtime wins depends on the CPU (bench/embed_throughput.py).",
     )
     embedding_batch_size: int = Field(
         default=8,
@@ -67,11 +84,6 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Vector index generations and the pointer to the current one."""
         return self.data_dir / "index"
-
-    @property
-    def model_dir(self) -> Path:
-        """The sentence-transformers folder built by `regionsok model build`."""
-        return self.data_dir / "model"
 
     @property
     def runs_dir(self) -> Path:

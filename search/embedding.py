@@ -24,9 +24,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
+import shlex
+import shutil
+import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -34,6 +40,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from regionsok.errors import ModelError
+from regionsok.jsonfile import write_json_atomic
 from regionsok.settings import Settings
 from search.model import ONNX_INT8_FILE, OPENVINO_INT8_FILE, export_onnx_int8, is_built
 
@@ -281,6 +288,20 @@ def _read_json(path: Path) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def build_command(folder: Path) -> str:
+    """The command that builds the model into ``folder``, as it can be typed from any directory.
+
+    The program is the ``regionsok`` being run (``.venv/bin/regionsok`` typed without an
+    activated venv is not on PATH), the folder an absolute path.
+    """
+    running = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if running is not None and running.name == "regionsok" and running.exists():
+        program = str(running.resolve())
+    else:
+        program = shutil.which("regionsok") or "regionsok"
+    return f"{shlex.quote(program)} model build --model-dir {shlex.quote(str(folder.resolve()))}"
+
+
 def resolve_model_source(settings: Settings) -> tuple[str, str]:
     """``(name, source)``: the configured model name/path, or the built bundled model's folder."""
     if settings.embedding_model:
@@ -288,8 +309,9 @@ def resolve_model_source(settings: Settings) -> tuple[str, str]:
     folder = settings.model_dir
     if not (folder / "modules.json").is_file():
         raise ModelError(
-            f"no embedding model at {folder}: run `regionsok model build` (or `make setup`), "
-            "or set REGIONSOK_EMBEDDING_MODEL to a sentence-transformers model"
+            f"no embedding model at {folder}: build it once with `{build_command(folder)}` "
+            "(`make setup` does this), or point REGIONSOK_MODEL_DIR at a built one, or set "
+            "REGIONSOK_EMBEDDING_MODEL to a sentence-transformers model"
         )
     if not is_built(folder):
         logger.warning("the model at %s was built from other weights; `regionsok model build` refreshes it", folder)
@@ -297,12 +319,135 @@ def resolve_model_source(settings: Settings) -> tuple[str, str]:
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings name, loaded once per process for each (model, backend)."""
+    """The embedder the settings name, loaded once per process for each (model, backend).
+
+    ``auto`` takes the backend recorded beside the model by :func:`choose_backend` (timed
+    once per machine; see its docstring).
+    """
     backend = settings.embedding_backend
-    if backend not in BACKENDS:
-        raise ModelError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend != AUTO and backend not in BACKENDS:
+        raise ModelError(
+            f"unknown embedding backend {backend!r}; choose one of {AUTO}, {', '.join(BACKENDS)}"
+        )
     name, source = resolve_model_source(settings)
+    if backend == AUTO:
+        backend = auto_backend(source, settings.embedding_batch_size)
     return _load_cached(name, source, backend, settings.embedding_batch_size)
+
+
+# -- the fastest backend on this machine --------------------------------------------------------
+
+AUTO = "auto"
+#: Written beside the model: which backend was fastest, on which CPU, and the figures.
+CHOICE_FILE = "backend.json"
+#: Seconds of encoding per backend when choosing. Long enough to be stable to ~5 % on a quiet
+#: machine (the three backends differ by 1.5-3x where they differ at all), short enough that
+#: `model build` grows by well under a minute.
+CHOICE_SECONDS = 4.0
+#: Synthetic Swedish passages of about the size of a chunk (~230 tokens): a fixed workload,
+#: so figures of different runs compare.
+_SAMPLE_SENTENCE = (
+    "Regionen och kommunerna i länet har tecknat en överenskommelse om samverkan kring barn och "
+    "unga med psykisk ohälsa, spelberoende och missbruk, med gemensamma mål för 2024–2026. "
+)
+
+
+def cpu_signature() -> str:
+    """What decides which backend is fastest: the CPU model, its vector extensions, the cores."""
+    model, flags = platform.machine(), ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags" and not flags:
+                flags = " ".join(f for f in value.split() if f in _DECISIVE_FLAGS)
+    except OSError:
+        pass
+    return f"{model} [{flags}] x{os.cpu_count() or 1}"
+
+
+#: CPU features the int8 runtimes use (VNNI and AMX make int8 fast; AVX2-only CPUs differ).
+_DECISIVE_FLAGS = frozenset({"avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16", "avx512_bf16"})
+
+
+def _graph_files_present(folder: Path) -> list[str]:
+    return [b for b, kind in GRAPH_EMBEDDERS.items() if (folder / kind.graph_file).is_file()]
+
+
+def choose_backend(folder: Path, *, batch_size: int = 8, seconds: float = CHOICE_SECONDS,
+                   record: bool = True) -> dict[str, Any]:
+    """Time every backend the folder can run for ``seconds`` each; record and return the winner.
+
+    Returns ``{"backend", "chunks_per_second": {backend: figure}, "cpu", "measured_at"}``,
+    also written atomically to ``folder/backend.json`` (unless ``record`` is False or the
+    folder is read-only, which is logged).
+    """
+    texts = [_SAMPLE_SENTENCE * 4 + str(i) for i in range(8)]
+    figures: dict[str, float] = {}
+    for backend in ["torch", *_graph_files_present(folder)]:
+        graph = GRAPH_EMBEDDERS.get(backend)
+        try:
+            embedder = (_load_graph(graph, DEFAULT_MODEL_NAME, str(folder), batch_size) if graph
+                        else _load_torch(DEFAULT_MODEL_NAME, str(folder), batch_size))
+        except ModelError as err:
+            logger.warning("backend %s cannot run here: %s", backend, err)
+            continue
+        embedder.encode_documents(texts[:2])  # warm-up: first runs allocate and compile
+        done, started = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - started) < seconds or done == 0:
+            embedder.encode_documents(texts)
+            done += len(texts)
+        figures[backend] = round(done / elapsed, 2)
+        del embedder  # free the model before the next backend loads
+    if not figures:
+        raise ModelError(f"no embedding backend could run the model at {folder}")
+    choice = {
+        "backend": max(figures, key=lambda b: figures[b]),
+        "chunks_per_second": figures,
+        "cpu": cpu_signature(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    if record:
+        try:
+            write_json_atomic(folder / CHOICE_FILE, choice)
+        except OSError as err:
+            logger.warning("cannot record the backend choice in %s: %s", folder, err)
+    logger.info("embedding backend chosen", extra=choice)
+    return choice
+
+
+def recorded_choice(folder: Path) -> dict[str, Any] | None:
+    """The choice recorded beside the model for this machine's CPU, else None."""
+    try:
+        choice = json.loads((folder / CHOICE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(choice, dict) or choice.get("cpu") != cpu_signature() or choice.get("backend") not in BACKENDS:
+        return None
+    return choice
+
+
+_choices: dict[str, str] = {}  # folder → backend, for this process (a read-only folder is timed once)
+
+
+def auto_backend(source: str, batch_size: int = 8) -> str:
+    """The backend ``auto`` means for a model: recorded for this CPU, else timed now (once).
+
+    A model given by hub name, or a local folder without the int8 graphs, runs on torch.
+    """
+    folder = Path(source)
+    if not (folder / "modules.json").is_file() or not _graph_files_present(folder):
+        return "torch"
+    if source in _choices:
+        return _choices[source]
+    choice = recorded_choice(folder)
+    if choice is None:
+        with _lock:
+            logger.info("timing the embedding backends on this machine (once)", extra={"folder": source})
+            choice = choose_backend(folder, batch_size=batch_size)
+    _choices[source] = str(choice["backend"])
+    return _choices[source]
 
 
 _lock = threading.Lock()  # one load at a time: two threads must not each load 500 MB

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest.pipeline import extract_pending
 from regionsok.errors import IndexError_
 from regionsok.locks import exclusive_lock
 from regionsok.settings import Settings
@@ -217,6 +218,11 @@ def update_index(
         embedder = _LazyEmbedder(settings)
     index_dir = settings.index_dir
     with index_lock(index_dir):
+        # Extraction is part of storing a document; a run that was killed before it (or a
+        # new pipeline version) left documents waiting, and none is indexed without it.
+        extracted = extract_pending(store)
+        if extracted:
+            logger.info("extracted pending documents before indexing", extra={"documents": extracted})
         if store.get_meta(_NORMALIZER_META) != NORMALIZER_VERSION:
             with store.transaction():
                 count = store.renormalize_chunks(normalize)

@@ -16,8 +16,9 @@ How a query is answered:
 4. Group chunks by document (a document's rank in a list is its best chunk's rank) and
    fuse the two document rankings with weighted reciprocal rank fusion; each document keeps
    the chunk that scored best as its snippet source.
-5. Facet counts (county, focus area, kind, year) are counted over every candidate document
-   of the filtered query, not just the page shown.
+5. Keep only the documents that match the query (RELEVANCE below): ``total`` and the facet
+   counts (county, focus area, kind, year) are over those results, not just the page shown,
+   and a query nothing matches has none.
 
 The index generation can change under a running server (the nightly job publishes a new
 one): ``reload_if_changed()`` is a cheap ``stat`` of the pointer file and swaps the new
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import faiss
+import numpy as np
 
 from regionsok.errors import IndexError_, QueryError
 from regionsok.records import DOCUMENT_KINDS, Hit, document_counties
@@ -54,6 +56,7 @@ from search.hybrid import (
     weighted_rrf,
 )
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
+from search.normalize import known, tokenize
 from search.vector.faiss_index import FaissIndex
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,31 @@ COMMON_TERM_MIN_CHUNKS = 20_000
 #: 470 ms, bench/api_load.py). Few concepts × filter combinations: a small cache holds them.
 CONCEPT_CACHE_SIZE = 512
 QUERY_THREADS = 1
+#: RELEVANCE: a document is a result only when it matches the query: a keyword ranking found
+#: it (a query word, a taxonomy concept the query names, a name or number of an English query,
+#: in the document's own text), or one of its chunks is at least VECTOR_FLOOR similar to the
+#: query. Without it every query returned every document ("19 träffar" for nonsense on a
+#: 19-document corpus). multilingual-e5 cannot tell nonsense from a topic by similarity
+#: alone: twelve nonsense queries ("xyzzyplugh kvantdator", "lorem ipsum dolor sit amet",
+#: "recept på kanelbullar") reached cosine 0.76-0.836 with their best chunk on both dev
+#: corpora, while the relevant documents of real English queries start at 0.78. So the floor
+#: sits above every nonsense query (0.836 + margin) and similarity alone admits only very
+#: close passages; everything else needs a lexical match.
+VECTOR_FLOOR = 0.87
+#: ... or when it is this much more similar to the query than the corpus' typical chunk is
+#: (the mean similarity of BACKGROUND_SAMPLE indexed chunks to the query). e5's similarities
+#: sit on a query-dependent base (English queries lower than Swedish ones, a nonsense query
+#: as high as a real one), and the distance above that base is what tells a topic from no
+#: topic: on both dev corpora the twelve nonsense queries' best chunks were at most 0.048
+#: above their base, while relevant documents that no keyword finds reach 0.05-0.09.
+VECTOR_MARGIN = 0.05
+#: A query all of whose words a dictionary knows (Swedish or English) is a question in a
+#: language, not a string of noise, and similarity is then trusted closer to its base: the
+#: relevant documents of English questions that no keyword reaches ("funding for sports
+#: events") are 0.035-0.06 above theirs (0.035: own dev set English nDCG@10 0.886 against 0.894 with no floor at all). Nonsense almost always holds a word no dictionary
+#: knows ("xyzzyplugh", "blorfen"), and keeps the stricter margin.
+VECTOR_MARGIN_KNOWN_WORDS = 0.035
+BACKGROUND_SAMPLE = 512
 _COUNTY = re.compile(r"^\d{1,2}$")
 
 
@@ -132,6 +160,7 @@ class _Loaded:
     index: FaissIndex
     signature: tuple[int, int] | None
     term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
+    background: np.ndarray | None = None  # a fixed sample of indexed vectors (see VECTOR_MARGIN)
 
 
 @dataclass(slots=True)
@@ -141,15 +170,32 @@ class _DocScore:
     best_chunk_score: float = float("-inf")
     ranks: dict[str, int] = field(default_factory=dict)
     raw: float | None = None
+    cosine: float | None = None  # the best chunk's similarity in the vector ranking
+
+    def matches(self, vector_floor: float) -> bool:
+        """Whether the document answers the query at all (see RELEVANCE below)."""
+        if any(name not in _NOT_EVIDENCE for name in self.ranks):
+            return True
+        return self.cosine is not None and self.cosine >= vector_floor
+
+
+#: Rankings that order results but do not make a document one: the vector ranking (every
+#: document has some similarity) and compound parts alone ("dator" of "kvantdator"; on both
+#: dev sets no document found only through a part was relevant: 0 of 83).
+_NOT_EVIDENCE = frozenset({"vector", "parts"})
 
 
 class SearchService:
     """Hybrid semantic + keyword search over the store and the current index generation."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
-                 fusion: dict[str, FusionWeights] | None = None) -> None:
+                 fusion: dict[str, FusionWeights] | None = None, vector_floor: float = VECTOR_FLOOR,
+                 vector_margin: float = VECTOR_MARGIN, vector_margin_known: float = VECTOR_MARGIN_KNOWN_WORDS) -> None:
         self.settings = settings
         self.fusion = fusion  # None: search.hybrid.FUSION_WEIGHTS (other tables are for evaluation)
+        self.vector_floor = vector_floor  # see RELEVANCE; other values are for calibration
+        self.vector_margin = vector_margin
+        self.vector_margin_known = vector_margin_known
         self._local = threading.local()
         self._reload_lock = threading.Lock()
         self.embedder = embedder if embedder is not None else load_embedder(settings)
@@ -180,7 +226,8 @@ class SearchService:
                            self.embedder.name)
         index = load_generation(generation)
         logger.info("search index loaded", extra={"index_version": generation.version, "vectors": len(index)})
-        return _Loaded(generation=generation, index=index, signature=signature)
+        return _Loaded(generation=generation, index=index, signature=signature,
+                       background=index.sample(BACKGROUND_SAMPLE))
 
     def reload_if_changed(self) -> bool:
         """Swap in a newer index generation if one was published; True when it did."""
@@ -214,6 +261,7 @@ class SearchService:
             "index_kind": loaded.index.kind,
             "model": self.embedder.name,
             "backend": self.embedder.backend,
+            "backend_setting": self.settings.embedding_backend,  # "auto": the fastest here
             "dim": self.embedder.dim,
         }
 
@@ -233,12 +281,16 @@ class SearchService:
         depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, (request.offset + request.k) * 20))
 
         vector_ranking: list[tuple[int, float]] = []
+        vector_floor = self.vector_floor
         if request.mode in ("hybrid", "vector"):
             allowed = None if filters.is_empty() else store.filtered_vec_ids(where, params)
             if allowed is None or allowed.size:
                 q = self.embedder.encode_query([query])[0]
                 matches = loaded.index.search(q, depth, allowed=allowed)
                 vector_ranking = list(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
+                if loaded.background is not None and len(loaded.background):
+                    margin = self.vector_margin_known if _all_words_known(query) else self.vector_margin
+                    vector_floor = min(vector_floor, float((loaded.background @ q).mean()) + margin)
         keyword_rankings: list[tuple[str, list[tuple[int, float]], float]] = []
         if request.mode in ("hybrid", "keyword"):
             for kq in plan.keyword:
@@ -258,7 +310,8 @@ class SearchService:
         seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
         rows = store.chunk_rows(list(seen))
         docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
-        ordered = sorted(docs.items(), key=lambda item: (-item[1].score, item[0]))
+        ordered = sorted(((doc_id, s) for doc_id, s in docs.items() if s.matches(vector_floor)),
+                         key=lambda item: (-item[1].score, item[0]))
         info = store.documents_for_hits([doc_id for doc_id, _ in ordered])
         ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
         page = ordered[request.offset : request.offset + request.k]
@@ -337,6 +390,12 @@ def _database_signature(db_path: Path) -> tuple[Any, ...]:
     return tuple(signature)
 
 
+def _all_words_known(query: str) -> bool:
+    """Whether Swedish or English dictionaries know every word of the query (numbers aside)."""
+    words = [w for w in tokenize(query) if not any(c.isdigit() for c in w)]
+    return bool(words) and all(known(w, "sv") or known(w, "en") for w in words)
+
+
 def _validate(request: SearchRequest) -> tuple[str, SearchFilters]:
     """The cleaned query and filters, or QueryError saying what is wrong."""
     query = " ".join(str(request.query or "").split())
@@ -410,6 +469,8 @@ def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
             chunk_score = chunk_scores.get(vec_id, 0.0)
             if chunk_score > doc.best_chunk_score:
                 doc.best_chunk, doc.best_chunk_score = vec_id, chunk_score
+            if name == "vector" and doc.cosine is None:  # rankings are best first
+                doc.cosine = raw
             if mode == "vector" and doc.raw is None:
                 doc.raw = raw
     weights = {name: weight for name, _, weight in rankings}

@@ -41,7 +41,7 @@ DataDirOption = Annotated[
     typer.Option(
         "--data-dir",
         envvar="REGIONSOK_DATA_DIR",
-        help="Directory for the store, indexes, model and run reports [default: ./data].",
+        help="Directory for the store, indexes and run reports [default: ./data]; the model is shared (REGIONSOK_MODEL_DIR).",
         show_default=False,
     ),
 ]

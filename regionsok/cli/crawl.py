@@ -1,4 +1,4 @@
-"""`regionsok crawl` — fetch the sources of a sources file into the store (no ingest)."""
+"""`regionsok crawl` — fetch the sources of a sources file into the store, then ingest and extract."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ Examples:
 
 Pages are fetched politely (robots.txt, AutoThrottle, at most 2 requests at a time per site) and conditionally: an unchanged page answers 304 and costs nothing.
 
-Run `regionsok nightly` to crawl, ingest, extract and index in one go.
+What was fetched is ingested and extracted before the command ends; `regionsok index` then
+makes it searchable. `regionsok nightly` does all of it (and the index) in one go.
 
 Exit 0 unless every source failed (1), or the sources file is invalid (2).
 """
@@ -62,6 +63,7 @@ def crawl(
 ) -> None:
     """Crawl the sources into the store (conditional requests; changed pages become new versions)."""
     from crawler.run import crawl as run_crawl
+    from ingest.pipeline import ingest_pending_pages
     from regionsok.errors import ConfigError, RegionsokError
     from regionsok.jobs import new_run_id, write_run_report
     from regionsok.settings import get_settings
@@ -73,10 +75,17 @@ def crawl(
     with exit_on({ConfigError: 2, RegionsokError: 1}):
         report = run_crawl(settings, sources, tuple(source or ()))
     print_crawl_summary(report)
+    # What the crawler stored becomes documents, extracted, before the command ends.
+    with open_store() as store:
+        ingested = ingest_pending_pages(store)
+    typer.echo(
+        f"ingested: {ingested.new} new, {ingested.changed} changed, {len(ingested.failed)} failed; "
+        f"{ingested.extracted} extracted"
+    )
     run_id = new_run_id("crawl")
     finished = utcnow()
     data = {"run_id": run_id, "command": "crawl", "started_at": started, "finished_at": finished,
-            "ok": not report.all_failed, "crawl": report.to_json()}
+            "ok": not report.all_failed, "crawl": report.to_json(), "ingest": ingested.to_json()}
     path = write_run_report(settings.runs_dir, run_id, data)
     with open_store() as store:
         store.save_run(run_id, "crawl", started, finished, not report.all_failed, data)

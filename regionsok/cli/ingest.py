@@ -24,7 +24,9 @@ Examples:
 
   regionsok ingest --jsonl records.jsonl           # {"id"?, "url", "title"?, "text"|"html", "published"?}
 
-Re-ingesting unchanged input writes nothing; a changed text becomes a new version and the
+Every new or changed document is extracted (people, parties, counties, organisations, dates,
+focus areas, target groups) before the command ends; `regionsok index` then makes it
+searchable. Re-ingesting unchanged input writes nothing; a changed text becomes a new version and the
 old version is kept. Exit 0 when every input was ingested, 1 when some failed (each is
 listed with its reason), 2 on a usage error.
 """
@@ -37,7 +39,8 @@ def ingest(
     data_dir: DataDirOption = None,
 ) -> None:
     """Ingest files, folders or JSON Lines records into the store."""
-    from ingest.pipeline import IngestReport, expand_paths, ingest_jsonl, ingest_paths
+    from ingest.nlp import PIPELINE_VERSION
+    from ingest.pipeline import IngestReport, expand_paths, extract_pending, ingest_jsonl, ingest_paths
 
     use_data_dir(data_dir)
     if not paths and jsonl is None:
@@ -49,17 +52,20 @@ def ingest(
             files = expand_paths(paths)
             with progress_bar("ingest", len(files)) as advance:
                 # expand_paths leaves a list of files as it is: the folders are walked once.
-                _merge(report, ingest_paths(store, files, progress=advance))
+                _merge(report, ingest_paths(store, files, progress=advance, extract=False))
         if jsonl is not None:
             with exit_on({ConfigError: 2}), progress_bar("ingest jsonl", None) as advance:
-                _merge(report, ingest_jsonl(store, jsonl, progress=advance))
+                _merge(report, ingest_jsonl(store, jsonl, progress=advance, extract=False))
+        # Extraction is part of storing a document: one NLP pass over everything that changed.
+        with progress_bar("extract", store.documents_awaiting_extraction(PIPELINE_VERSION)) as advance:
+            report.extracted = extract_pending(store, progress=advance)
     out = Console()
     if as_json:
         out.print_json(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         out.print(
             f"ingested: {report.new} new, {report.changed} changed, {report.unchanged} unchanged, "
-            f"{report.duplicate} duplicate, {len(report.failed)} failed"
+            f"{report.duplicate} duplicate, {len(report.failed)} failed; {report.extracted} extracted"
         )
         for failure in report.failed:
             typer.echo(f"  failed {display_name(failure.source)}: {failure.reason}")

@@ -9,6 +9,7 @@ import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
 from regionsok.cli.progress import exit_on
+from regionsok.cli.remote import ServerOption, get_json
 
 EPILOG = """
 Examples:
@@ -24,18 +25,23 @@ Exit 0 with an answer (possibly nobody), 2 on an invalid name.
 def people(
     name: Annotated[str, typer.Argument(help="A person's name (or surname).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (as GET /people).")] = False,
+    server: ServerOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Everything a person said or signed: documents, parties, roles and quotes."""
     from api.routes.people import people_answer
+    from api.schemas.people import PeopleAnswer
     from regionsok.errors import QueryError, RegionsokError
     from regionsok.settings import get_settings
     from regionsok.store import open_store
 
     use_data_dir(data_dir)
-    # RegionsokError: e.g. the store cannot be opened: say so, no traceback
-    with exit_on({QueryError: 2, RegionsokError: 1}), open_store(get_settings().db_path) as store:
-        answer = people_answer(store, name)
+    if server:
+        answer = PeopleAnswer.model_validate(get_json(server, "/people", [("name", name)]))
+    else:
+        # RegionsokError: e.g. the store cannot be opened: say so, no traceback
+        with exit_on({QueryError: 2, RegionsokError: 1}), open_store(get_settings().db_path) as store:
+            answer = people_answer(store, name)
     if as_json:
         typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return

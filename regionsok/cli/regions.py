@@ -9,6 +9,7 @@ import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
 from regionsok.cli.progress import exit_on
+from regionsok.cli.remote import ServerOption, get_json
 
 EPILOG = """
 Examples:
@@ -17,6 +18,8 @@ Examples:
 
   regionsok regions spelberoende --json
 
+  regionsok regions 'suicide prevention' --server http://127.0.0.1:8000   # ask a running server
+
 Exit 0 with an answer (possibly no county), 1 when there is no index yet, 2 on an invalid query.
 """
 
@@ -24,10 +27,12 @@ Exit 0 with an answer (possibly no county), 1 when there is no index yet, 2 on a
 def regions(
     query: Annotated[str, typer.Argument(help="A topic or question, Swedish or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (as GET /regions).")] = False,
+    server: ServerOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Which regions address a topic: counties strongest first, each with evidence."""
     from api.routes.regions import answer_of
+    from api.schemas.regions import RegionsAnswer
     from regionsok.errors import QueryError, RegionsokError
     from regionsok.settings import get_settings
     from regionsok.store import open_store
@@ -36,9 +41,12 @@ def regions(
 
     use_data_dir(data_dir)
     settings = get_settings()
-    # RegionsokError: no index or model yet, a broken store: say so, no traceback
-    with exit_on({QueryError: 2, RegionsokError: 1}), open_store(settings.db_path) as store:
-        answer = answer_of(which_regions(SearchService(settings), store, query))
+    if server:
+        answer = RegionsAnswer.model_validate(get_json(server, "/regions", [("q", query)]))
+    else:
+        # RegionsokError: no index or model yet, a broken store: say so, no traceback
+        with exit_on({QueryError: 2, RegionsokError: 1}), open_store(settings.db_path) as store:
+            answer = answer_of(which_regions(SearchService(settings), store, query))
     if as_json:
         typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import exit_on
+from regionsok.cli.progress import err_console, exit_on
+from regionsok.cli.remote import ServerOption, get_json
 from regionsok.errors import QueryError, RegionsokError
+from regionsok.records import Hit
 from regionsok.settings import get_settings
+
+if TYPE_CHECKING:
+    from search.service import SearchResponse
 
 EPILOG = """
 Examples:
@@ -23,6 +29,8 @@ Examples:
   regionsok search spelberoende --county 05 --kind agreement --since 2019-01-01
 
   regionsok search 'primary care funding' -k 5 --json
+
+  regionsok search spelberoende --server http://127.0.0.1:8000   # ask a running `regionsok serve`
 
   regionsok search 'suicid' --focus suicide_prevention --target children_and_young_people
 
@@ -62,13 +70,29 @@ def search(
     ] = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid (default), vector or keyword.")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    server: ServerOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Search the indexed documents; one result per document with its best passage."""
     from search.regions import county_code
-    from search.service import SearchFilters, SearchRequest, SearchService
+    from search.service import SearchFilters, SearchRequest, SearchResponse, SearchService
 
     use_data_dir(data_dir)
+    if server:
+        if mode != "hybrid":
+            err_console.print("[red]error:[/] --mode is for evaluation on a local index, not with --server")
+            raise typer.Exit(2)
+        params = [("q", query), ("k", str(k))]
+        for name, values in (("county", county), ("kind", kind), ("organisation", organisation),
+                             ("person", person), ("focus", focus), ("target", target)):
+            params += [(name, v) for v in values or ()]
+        params += [(name, v) for name, v in (("since", since), ("until", until), ("lang", language)) if v]
+        answer = get_json(server, "/search", params)
+        hits = [_hit_of(result) for result in answer["results"]]
+        response = SearchResponse(query=answer["query"], language=answer["language"], total=answer["total"],
+                                  hits=hits, facets=answer.get("facets", {}))
+        _print(response, as_json)
+        return
     with exit_on({QueryError: 2, RegionsokError: 1}):
         filters = SearchFilters(
             counties=tuple(county_code(c) for c in county or ()),
@@ -84,7 +108,19 @@ def search(
         request = SearchRequest(query=query, k=k, filters=filters, mode=mode)
         service = SearchService(get_settings())
         response = service.search(request)
+    _print(response, as_json)
 
+
+_HIT_FIELDS = {f.name for f in fields(Hit)}
+
+
+def _hit_of(result: dict[str, Any]) -> Hit:
+    """A result of the server's JSON as the Hit the local search would have given."""
+    values: dict[str, Any] = {f: tuple(v) if isinstance(v, list) else v for f, v in result.items() if f in _HIT_FIELDS}
+    return Hit(**values)
+
+
+def _print(response: SearchResponse, as_json: bool) -> None:
     if as_json:
         results = [
             {
@@ -97,7 +133,7 @@ def search(
             for h in response.hits
         ]
         payload = {"query": response.query, "language": response.language, "total": response.total,
-                   "results": results}
+                   "results": results, "facets": response.facets}
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     out = Console()

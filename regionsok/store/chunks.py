@@ -110,10 +110,15 @@ class ChunkTables:
     # -- what needs indexing ---------------------------------------------------------------
 
     def documents_to_index(self) -> list[sqlite3.Row]:
-        """Live documents whose text the index does not hold (new or changed)."""
+        """Live, extracted documents whose text the index does not hold (new or changed).
+
+        A document waiting for its extraction is not indexed yet: it would be found without
+        its counties, people and focus areas (the indexer extracts pending documents first).
+        """
         return list(self.conn.execute(
-            "SELECT doc_id, title, text, sha256 FROM documents WHERE removed_at IS NULL AND "
-            "(indexed_sha256 IS NULL OR indexed_sha256 != sha256) ORDER BY doc_id"
+            "SELECT doc_id, title, text, sha256 FROM documents d WHERE removed_at IS NULL AND "
+            "(indexed_sha256 IS NULL OR indexed_sha256 != sha256) AND EXISTS (SELECT 1 FROM "
+            "extractions e WHERE e.doc_id = d.doc_id AND e.sha256 = d.sha256) ORDER BY doc_id"
         ))
 
     def documents_to_unindex(self) -> list[str]:

@@ -159,6 +159,18 @@ class DocumentTables:
             params += (limit,)
         return list(self.conn.execute(sql, params))
 
+    def documents_awaiting_extraction(self, pipeline_version: str | None = None) -> int:
+        """How many live documents have no extraction of their current text (or of ``pipeline_version``)."""
+        sql = (
+            "SELECT count(*) FROM documents d LEFT JOIN extractions e ON e.doc_id = d.doc_id "
+            "WHERE d.removed_at IS NULL AND (e.doc_id IS NULL OR e.sha256 != d.sha256"
+        )
+        params: tuple[Any, ...] = ()
+        if pipeline_version is not None:
+            sql += " OR e.pipeline_version != ?"
+            params = (pipeline_version,)
+        return int(self.conn.execute(sql + ")", params).fetchone()[0])
+
     def save_extraction(self, doc_id: str, sha256: str, extraction: Extraction) -> None:
         """Store an extraction and the filterable facets derived from it, atomically."""
         facets: set[tuple[str, str]] = set()
@@ -235,6 +247,13 @@ class DocumentTables:
             "pages": one("SELECT count(*) FROM pages"),
             "ingest_errors": one("SELECT count(*) FROM ingest_errors"),
             "extractions": one("SELECT count(*) FROM extractions"),
+            # Waiting: stored documents not yet extracted (by the current text), and extracted
+            # ones whose current text the search index does not hold yet.
+            "awaiting_extraction": self.documents_awaiting_extraction(),
+            "awaiting_index": one(
+                "SELECT count(*) FROM documents WHERE removed_at IS NULL AND "
+                "(indexed_sha256 IS NULL OR indexed_sha256 != sha256)"
+            ),
             "chunks": one("SELECT count(*) FROM chunks"),
             "by_kind": dict(self.conn.execute(
                 "SELECT kind, count(*) FROM documents WHERE removed_at IS NULL GROUP BY kind ORDER BY kind"

@@ -43,6 +43,10 @@ class VectorIndex(ABC):
         gets its best ``k`` among the allowed ids.
         """
 
+    def sample(self, count: int) -> np.ndarray:
+        """Up to ``count`` stored vectors spread over the index: the corpus' typical chunk."""
+        raise NotImplementedError
+
     @abstractmethod
     def ids(self) -> np.ndarray:
         """Every live id in the index (int64)."""

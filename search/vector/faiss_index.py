@@ -142,6 +142,14 @@ class FaissIndex(VectorIndex):
                 self._rebuild("hnsw" if live > self.exact_max else "flat")
         return int(present.size)
 
+    def sample(self, count: int) -> np.ndarray:
+        """Up to ``count`` stored vectors, evenly spread over the index (a copy; deterministic)."""
+        vectors = self._storage()
+        if len(vectors) <= count:
+            return np.array(vectors, dtype=np.float32)
+        picks = np.linspace(0, len(vectors) - 1, count).astype(np.int64)
+        return np.array(vectors[picks], dtype=np.float32)
+
     def ids(self) -> np.ndarray:
         id_map, _, _ = self._ids_sorted()
         if self._dead.size:

@@ -99,3 +99,34 @@ def test_serve_answers_on_the_given_loopback_port(api_settings: Settings, worker
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.mark.parametrize("args", [
+    ["search", "spelberoende", "--county", "05", "-k", "3", "--json"],
+    ["regions", "gambling addiction", "--json"],
+    ["people", "Torbjörn Holmqvist", "--json"],
+])
+def test_server_option_gives_the_local_answer_from_a_running_server(
+    cli: CliRunner, live_server: str, args: list[str]
+) -> None:
+    from regionsok.cli import app
+
+    local = cli.invoke(app, args)
+    remote = cli.invoke(app, [*args, "--server", live_server])
+    assert local.exit_code == remote.exit_code == 0, local.output + remote.output
+    mine, theirs = json.loads(local.stdout), json.loads(remote.stdout)
+    if args[0] == "search":  # the same documents, facts and counts (the API words its snippets itself)
+        def brief(answer: dict) -> list[tuple]:
+            return [(r["doc_id"], r["title"], r["counties"], r["people"], r["focus_areas"]) for r in answer["results"]]
+
+        assert brief(mine) == brief(theirs) and mine["total"] == theirs["total"] > 0
+        assert mine["facets"] == theirs["facets"]
+    else:
+        assert mine == theirs and (theirs.get("counties") or theirs.get("people"))
+
+
+def test_server_option_reports_an_unreachable_server(cli: CliRunner) -> None:
+    from regionsok.cli import app
+
+    result = cli.invoke(app, ["search", "spelberoende", "--server", "http://127.0.0.1:9"])
+    assert result.exit_code == 1 and "cannot ask the server" in result.output

@@ -128,3 +128,37 @@ def test_pdf_agreement_is_ingested_with_title_kind_and_its_own_date(store: Store
     assert "länets kommuner" in doc["text"]
     # the PDF's own metadata date, never the day it happened to be ingested
     assert doc["published"] == date(2023, 12, 14).isoformat()
+
+
+def test_jsonl_text_records_are_plain_text_whatever_the_url_looks_like(store: Store, tmp_path: Path) -> None:
+    text = "Kommunen öppnar en ny mottagning för unga med ångest. Mottagningen har öppet varje vardag."
+    urls = ["https://kommun.example/nyhet.html", "https://kommun.example/plan.pdf",
+            "https://kommun.example/nyheter/", "https://kommun.example/nyheter/123"]
+    records = [{"id": f"r{i}", "url": url, "title": f"Nyhet {i}", "text": text + f" ({i})"} for i, url in enumerate(urls)]
+    records.append({"id": "h", "url": "https://kommun.example/sida", "title": "Sidan",
+                    "html": "<html><body><nav>Meny Start Kontakt</nav><main><p>" + text + "</p></main></body></html>"})
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+    report = ingest_jsonl(store, path)
+
+    assert report.failed == [] and report.new == 5
+    for i in range(4):
+        assert store.get_document(f"r{i}")["text"].startswith(text)
+    assert "Meny" not in store.get_document("h")["text"] and text in store.get_document("h")["text"]
+
+
+def test_ingest_leaves_every_document_extracted(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({
+        "id": "v", "url": "https://region.example/v", "title": "Spelberoende i Region Värmland",
+        "text": "Region Värmland och kommunerna i Värmlands län satsar på stöd vid spelberoende, "
+                "säger Karin Lund (S), regionråd.",
+    }, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    report = ingest_jsonl(store, path)
+
+    assert report.extracted == 1
+    extraction = store.get_extraction("v")
+    assert extraction is not None and "17" in extraction.counties and "gambling" in extraction.focus_areas
+    assert store.stats()["awaiting_extraction"] == 0

@@ -38,7 +38,7 @@ def test_search_json_has_the_documented_shape(cli_env: Settings) -> None:
     assert result.exit_code == 0, result.output
     answer = json.loads(result.stdout)
     assert answer["query"] == "gambling addiction"
-    assert len(answer["results"]) == 2
+    assert 1 <= len(answer["results"]) <= 2 and answer["total"] == len(answer["results"])
     first = answer["results"][0]
     for key in ("doc_id", "url", "title", "kind", "published", "counties", "score", "snippet"):
         assert key in first

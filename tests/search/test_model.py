@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -71,5 +72,51 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     from regionsok.settings import Settings
     from search.embedding import load_embedder
 
-    with pytest.raises(ModelError, match="regionsok model build"):
-        load_embedder(Settings(data_dir=tmp_path, embedding_model=None))
+    missing = tmp_path / "no-model-here"
+    with pytest.raises(ModelError, match="regionsok model build") as caught:
+        load_embedder(Settings(data_dir=tmp_path / "data", model_dir=missing, embedding_model=None))
+    # The hint works when typed as printed, from any directory: an absolute --model-dir.
+    command = shlex.split(str(caught.value).split("`")[1])
+    assert command[1:3] == ["model", "build"]
+    assert command[command.index("--model-dir") + 1] == str(missing.resolve())
+
+
+def test_every_data_dir_uses_the_one_model_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regionsok.settings import Settings, default_model_dir
+
+    monkeypatch.delenv("REGIONSOK_MODEL_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = Settings(data_dir=tmp_path / "a"), Settings(data_dir=tmp_path / "b")
+    assert first.model_dir == second.model_dir == default_model_dir() == tmp_path / "cache" / "regionsok" / "model"
+    monkeypatch.setenv("REGIONSOK_MODEL_DIR", str(tmp_path / "shared"))
+    assert Settings(data_dir=tmp_path / "a").model_dir == tmp_path / "shared"
+
+
+def _model_copy(model_dir: Path, into: Path) -> Path:
+    """The built model as a folder of links, so a test may write beside it."""
+    into.mkdir()
+    for entry in model_dir.iterdir():
+        if entry.name != "backend.json":
+            (into / entry.name).symlink_to(entry)
+    return into
+
+
+@pytest.mark.slow
+def test_auto_backend_times_each_backend_once_and_records_the_fastest(model_dir: Path, tmp_path: Path) -> None:
+    import json
+
+    from regionsok.settings import Settings
+    from search.embedding import BACKENDS, choose_backend, cpu_signature, load_embedder, recorded_choice
+
+    folder = _model_copy(model_dir, tmp_path / "model")
+    choice = choose_backend(folder, seconds=0.3)
+
+    assert set(choice["chunks_per_second"]) == set(BACKENDS)
+    assert choice["backend"] == max(choice["chunks_per_second"], key=choice["chunks_per_second"].get)
+    assert recorded_choice(folder) == choice and choice["cpu"] == cpu_signature()
+    auto = load_embedder(Settings(model_dir=folder, embedding_model=str(folder), embedding_backend="auto"))
+    assert auto.backend == choice["backend"]
+    # An explicit setting still wins; a choice timed on another CPU is not trusted.
+    assert load_embedder(Settings(embedding_model=str(folder), embedding_backend="torch")).backend == "torch"
+    (folder / "backend.json").write_text(json.dumps({**choice, "cpu": "another machine"}), encoding="utf-8")
+    assert recorded_choice(folder) is None
