@@ -271,8 +271,8 @@ def main() -> None:
         temp = tempfile.mkdtemp(prefix="regionsok-load-")
         data_dir = Path(temp) / "data"
     model = os.environ.get("REGIONSOK_EMBEDDING_MODEL")
-    if model is None and (REPO / "data" / "model").is_dir():
-        model = str(REPO / "data" / "model")
+    if model is None and Settings().model_dir.is_dir():
+        model = str(Settings().model_dir)
     settings = Settings(data_dir=data_dir, embedding_model=model)
 
     from regionsok.store import open_store

@@ -7,7 +7,7 @@ the cosine to the fp32 vectors, and the quality cost on the dev queries: the dev
 (tests/fixtures/search/) is indexed once per backend and nDCG@10 of vector-only and hybrid
 search is measured per query language (search.evaluation, as bench/eval_search.py does).
 
-Run: .venv/bin/python bench/embed_throughput.py [--model-dir data/model] [--chunks 96] [--rounds 3]
+Run: .venv/bin/python bench/embed_throughput.py [--model-dir ~/.cache/regionsok/model] [--chunks 96] [--rounds 3]
 (`regionsok model build` first). Each backend embeds the chunks once after a warm-up.
 """
 
@@ -77,7 +77,7 @@ def timed_documents(embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", type=Path, default=REPO / "data" / "model")
+    parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
     parser.add_argument("--chunks", type=int, default=96)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()

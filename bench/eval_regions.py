@@ -70,8 +70,8 @@ def main() -> None:
     from search.service import SearchService
 
     model = os.environ.get("REGIONSOK_EMBEDDING_MODEL")
-    if model is None and (REPO / "data" / "model").is_dir():
-        model = str(REPO / "data" / "model")
+    if model is None and Settings().model_dir.is_dir():
+        model = str(Settings().model_dir)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="regionsok-eval-regions-") as temp:
         settings = Settings(data_dir=args.data_dir or Path(temp) / "data", embedding_model=model)

@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="FAISS threads per query (1, as SearchService runs; builds use all cores).")
     parser.add_argument("--backend", default=os.environ.get("REGIONSOK_EMBEDDING_BACKEND", "torch"))
-    parser.add_argument("--model-dir", type=Path, default=REPO / "data" / "model")
+    parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
     args = parser.parse_args()
     default_sweep = "16,64,256" if args.approx == "ivf" else "96,256,512"
     args.sweep = [int(v) for v in (args.sweep or default_sweep).split(",")]

@@ -48,6 +48,19 @@ SEARCH_DEPTH = 50
 MIN_COSINE = 0.80
 RELATIVE_MARGIN = 0.03
 MAX_EVIDENCE = 3
+#: A document about this many counties or more whose sentences are mostly figures is a
+#: statistical comparison ("Så mycket lägger kommunerna på …"): it adds no county.
+COMPARISON_COUNTIES = 3
+#: Sentences with a percentage that make a text "statistics" (a press release about one
+#: measure quotes one or two figures; a comparison of counties quotes one per county).
+STATISTICS_SENTENCES = 3
+_PERCENTAGE = re.compile(r"\d\s*%|\d\s*procent|\bprocent(?:enhet)?\b|\bper cent\b|\bpercent\b", re.IGNORECASE)
+
+
+def is_statistics(text: str) -> bool:
+    """Whether a text reads as figures: at least STATISTICS_SENTENCES sentences with a percentage."""
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    return sum(1 for sentence in sentences if _PERCENTAGE.search(sentence)) >= STATISTICS_SENTENCES
 SNIPPET_CHARS = 240
 
 
@@ -189,15 +202,32 @@ def county_code(value: str) -> str:
     raise QueryError(f"county: unknown county {value!r}; use an SCB code ({', '.join(codes)}) or a county name")
 
 
-def best_passage(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str:
-    """The first sentence of ``text`` that names one of ``terms`` (folded), else its opening."""
+def topic_passage(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str | None:
+    """The first sentence of ``text`` that names one of ``terms`` (folded), or None."""
     folded_terms = [fold(t) for t in terms if t]
-    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-    for sentence in sentences:
+    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
         folded = fold(sentence)
         if any(term and term in folded for term in folded_terms):
             return _clip(sentence, limit)
+    return None
+
+
+def best_passage(text: str, terms: list[str], limit: int = SNIPPET_CHARS) -> str:
+    """The first sentence of ``text`` that names one of ``terms`` (folded), else its opening."""
+    found = topic_passage(text, terms, limit)
+    if found is not None:
+        return found
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
     return _clip(sentences[0] if sentences else "", limit)
+
+
+def words_of(query: str | None) -> list[str]:
+    """The question's content words as written (for finding a passage that names them)."""
+    if not query:
+        return []
+    from search.normalize import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, tokenize
+
+    return [t for t in tokenize(query) if len(t) >= 5 and t not in SWEDISH_STOPWORDS and t not in ENGLISH_STOPWORDS]
 
 
 def content_words(query: str) -> list[str]:
@@ -285,16 +315,25 @@ def which_regions(
     doc_ids = sorted(set(labelled) | set(hits))
     briefs = store.document_briefs(doc_ids)
     facet_map = store.document_facet_map(list(briefs))
-    texts = store.document_texts([d for d in briefs if d not in hits])
-    all_terms = [t for ts in terms.values() for t in ts] + ([query] if query else [])
+    texts = store.document_texts(list(briefs))
+    all_terms = [t for ts in terms.values() for t in ts] + ([query] if query else []) + words_of(query)
 
     per_county: dict[str, list[Evidence]] = {}
     for doc_id, brief in briefs.items():
         found = hits.get(doc_id)
         is_labelled = doc_id in labelled
         weight = (1.0 if is_labelled else 0.0) + (found.score if found else 0.0)
-        snippet = found.snippet if found and found.snippet else best_passage(texts.get(doc_id, ""), all_terms)
+        # The evidence is a passage of the document's own text that names the topic; a
+        # document with none (the label came from elsewhere in a long page, or the title
+        # alone) shows nothing to a reader and is no evidence.
+        snippet = topic_passage(texts.get(doc_id, ""), all_terms)
+        if snippet is None:
+            continue
         counties = document_counties(facet_map.get(doc_id, {}), brief["county_code"])
+        if len(counties) >= COMPARISON_COUNTIES and is_statistics(texts.get(doc_id, "")):
+            # A text that compares several counties by figures shows none of them doing the
+            # thing (LABELS.md: documents that only give statistics add no county).
+            continue
         evidence = Evidence(
             doc_id=doc_id,
             url=brief["url"],

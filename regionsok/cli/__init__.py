@@ -21,7 +21,7 @@ app = typer.Typer(
         "Regionsök: crawl Swedish regions', kommuner's and kommunalförbunds' sites, extract what "
         "their agreements (överenskommelser) and press releases say, and search them.\n\n"
         "Typical use:\n\n"
-        "  regionsok ingest tests/fixtures/html/     # files or folders (.html/.pdf/.txt)\n\n"
+        "  regionsok ingest tests/fixtures/html/     # files or folders (.html/.pdf/.txt), extracted as stored\n\n"
         "  regionsok index                           # chunk, embed and index new documents\n\n"
         "  regionsok search 'gambling addiction'     # hybrid search\n\n"
         "  regionsok regions 'gambling addiction'    # which counties (län) address it, with evidence\n\n"
