@@ -39,6 +39,7 @@ import numpy as np
 from ingest.pipeline import extract_pending
 from regionsok.errors import IndexError_
 from regionsok.locks import exclusive_lock
+from regionsok.records import sha256_hex
 from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import NewChunk
@@ -65,12 +66,13 @@ class IndexReport:
 
     documents_indexed: int
     documents_removed: int
-    chunks_embedded: int
+    chunks_embedded: int  # embedded by this run
     chunks_removed: int
     index_version: int
     vectors: int = 0
     index_kind: str = "flat"
     seconds: float = 0.0
+    chunks_reused: int = 0  # embedded by an earlier run that was killed before it published
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -254,7 +256,7 @@ def update_index(
         to_embed += [(c.vec_id, c.text) for p in plans for c in p.new]
         if to_embed:
             logger.info("embedding chunks", extra={"chunks": len(to_embed), "documents": len(plans)})
-        _embed_into(index, embedder, to_embed, settings.embedding_batch_size * 8, progress)
+        chunks_embedded = _embed_into(index, embedder, to_embed, settings.embedding_batch_size * 8, progress, store)
 
         if not plans and current is not None and not orphans.size and not missing.size:
             report_version = current.version
@@ -266,6 +268,7 @@ def update_index(
                     store.replace_document_chunks(plan.doc_id, plan.keep, plan.new)
                     store.set_indexed_sha256(plan.doc_id, plan.sha256)
                 store.set_meta(_VERSION_META, str(report_version))
+            store.clear_vector_cache()  # every kept vector is in the published generation now
             if progress:
                 progress("commit", 1, 1)
             collect_garbage(index_dir)
@@ -273,7 +276,8 @@ def update_index(
     report = IndexReport(
         documents_indexed=sum(1 for p in plans if p.sha256 is not None),
         documents_removed=sum(1 for p in plans if p.sha256 is None),
-        chunks_embedded=len(to_embed),
+        chunks_embedded=chunks_embedded,
+        chunks_reused=len(to_embed) - chunks_embedded,
         chunks_removed=int(chunks_removed),
         index_version=report_version,
         vectors=len(index),
@@ -341,12 +345,35 @@ def _plan(store: Store, index: FaissIndex) -> list[_DocumentPlan]:
 
 
 def _embed_into(index: FaissIndex, embedder: Any, items: list[tuple[int, str]], batch: int,
-                progress: Progress | None) -> None:
-    """Embed ``(vec_id, text)`` pairs in batches and add them to the index."""
+                progress: Progress | None, store: Store) -> int:
+    """Embed ``(vec_id, text)`` pairs in batches and add them to the index; returns how many
+    were embedded now.
+
+    Each batch's vectors are committed to the store's embedding cache as soon as they are
+    computed, and texts found there are not embedded again: a run killed an hour into a first
+    full index keeps that hour, and the rerun embeds only the rest. The cache is emptied once
+    the generation holding the vectors is published and committed.
+    """
     total = len(items)
-    for start in range(0, total, batch):
-        part = items[start:start + batch]
-        vectors = embedder.encode_documents([text for _, text in part])
-        index.add(np.array([vec_id for vec_id, _ in part], dtype=np.int64), vectors)
+    hashes = [sha256_hex(text) for _, text in items]
+    cached = store.cached_vectors(embedder.name, hashes) if items else {}
+    done = embedded = 0
+    ready = [(vec_id, cached[h]) for (vec_id, _), h in zip(items, hashes, strict=True) if h in cached]
+    if ready:
+        index.add(np.array([v for v, _ in ready], dtype=np.int64),
+                  np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in ready]))
+        done = len(ready)
+        logger.info("reusing vectors embedded by an earlier, unfinished run", extra={"chunks": done})
         if progress:
-            progress("embed", min(start + batch, total), total)
+            progress("embed", done, total)
+    missing = [(item, h) for item, h in zip(items, hashes, strict=True) if h not in cached]
+    for start in range(0, len(missing), batch):
+        part = missing[start:start + batch]
+        vectors = np.ascontiguousarray(embedder.encode_documents([text for (_, text), _ in part]), dtype=np.float32)
+        store.cache_vectors(embedder.name, [(h, vector.tobytes()) for (_, h), vector in zip(part, vectors, strict=True)])
+        index.add(np.array([vec_id for (vec_id, _), _ in part], dtype=np.int64), vectors)
+        embedded += len(part)
+        done += len(part)
+        if progress:
+            progress("embed", done, total)
+    return embedded

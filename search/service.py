@@ -310,7 +310,10 @@ class SearchService:
         seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
         rows = store.chunk_rows(list(seen))
         docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
-        ordered = sorted(((doc_id, s) for doc_id, s in docs.items() if s.matches(vector_floor)),
+        # "vector" mode ranks by similarity alone, for evaluating that side (and for the
+        # regions answer, which applies its own test of a passage): it has no floor.
+        ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
+                          if request.mode == "vector" or s.matches(vector_floor)),
                          key=lambda item: (-item[1].score, item[0]))
         info = store.documents_for_hits([doc_id for doc_id, _ in ordered])
         ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]

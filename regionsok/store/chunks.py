@@ -107,6 +107,32 @@ class ChunkTables:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
         raise NotImplementedError
 
+    # -- vectors of an index run that has not published yet -----------------------------------
+
+    def cached_vectors(self, model: str, text_hashes: Sequence[str]) -> dict[str, bytes]:
+        """text SHA-256 → float32 vector bytes embedded earlier with ``model`` (see migration 2)."""
+        found: dict[str, bytes] = {}
+        for part in batches(list(dict.fromkeys(text_hashes))):
+            marks = ",".join("?" * len(part))
+            found.update(self.conn.execute(
+                f"SELECT text_sha256, vector FROM embedding_cache WHERE model = ? AND text_sha256 IN ({marks})",
+                (model, *part),
+            ).fetchall())
+        return found
+
+    def cache_vectors(self, model: str, vectors: Iterable[tuple[str, bytes]]) -> None:
+        """Keep freshly embedded vectors, committed at once: a killed run keeps them."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embedding_cache (text_sha256, model, vector) VALUES (?, ?, ?)",
+                [(digest, model, blob) for digest, blob in vectors],
+            )
+
+    def clear_vector_cache(self) -> None:
+        """Drop the kept vectors once the index that holds them is published and committed."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM embedding_cache")
+
     # -- what needs indexing ---------------------------------------------------------------
 
     def documents_to_index(self) -> list[sqlite3.Row]:

@@ -124,4 +124,14 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: vectors embedded by an index run that has not published yet, so a killed run keeps
+    # its work: the next run takes them from here instead of embedding them again.
+    """
+    CREATE TABLE embedding_cache (
+        text_sha256 TEXT NOT NULL,            -- of the chunk text as embedded
+        model       TEXT NOT NULL,            -- vectors of different models never mix
+        vector      BLOB NOT NULL,            -- float32, the model's dimension
+        PRIMARY KEY (text_sha256, model)
+    ) WITHOUT ROWID;
+    """,
 ]

@@ -177,3 +177,45 @@ def test_searching_before_any_index_is_a_clear_error(settings: Settings, embedde
     assert current_generation(settings.index_dir) is None
     with pytest.raises(IndexError_, match="regionsok index"):
         SearchService(settings, embedder=embedder)
+
+
+class _Interrupted(Exception):
+    pass
+
+
+class _StopsAfter:
+    """The real embedder, interrupted after ``batches`` batches (as a kill mid-embedding would)."""
+
+    def __init__(self, embedder: Any, batches: int | None) -> None:
+        self.embedder, self.batches, self.texts = embedder, batches, 0
+        self.name, self.dim = embedder.name, embedder.dim
+
+    def encode_documents(self, texts: list[str]) -> Any:
+        if self.batches is not None:
+            if self.batches == 0:
+                raise _Interrupted
+            self.batches -= 1
+        self.texts += len(texts)
+        return self.embedder.encode_documents(texts)
+
+
+def test_an_interrupted_index_run_keeps_its_embeddings(tmp_path: Path, model_dir: Path, embedder: Any) -> None:
+    settings = Settings(data_dir=tmp_path / "data", embedding_model=str(model_dir), embedding_batch_size=1)
+    ingest_seeds(settings)
+    ingest_new_documents(settings)  # the seeds and six more: more than two batches of 8 chunks
+
+    first = _StopsAfter(embedder, batches=2)
+    with pytest.raises(_Interrupted):
+        _index(settings, first)
+    assert first.texts == 16
+    assert current_generation(settings.index_dir) is None  # nothing half-done is served
+
+    rerun = _StopsAfter(embedder, batches=None)
+    report = _index(settings, rerun)
+    assert report.chunks_reused == 16 and report.chunks_embedded == rerun.texts
+    assert report.vectors == report.chunks_reused + report.chunks_embedded
+    with Store.open(settings.db_path) as store:
+        assert store.cached_vectors(embedder.name, ["x"]) == {}
+        assert store.conn.execute("SELECT count(*) FROM embedding_cache").fetchone()[0] == 0
+    hits = SearchService(settings, embedder=embedder).search(SearchRequest(query="OCD-team för barn", k=3)).hits
+    assert hits and hits[0].title == OCD_TITLE
