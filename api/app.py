@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -89,6 +91,34 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return _error(500, "Internal error; see the server log.")
 
 
+#: Swagger UI's and ReDoc's files as the PyPI package fastapi-offline ships them (MIT; the
+#: assets' own licences are Apache-2.0 and MIT), served by this server so /docs and /redoc
+#: work with no network (FastAPI's default pages load them from a CDN).
+DOCS_ASSETS = "/docs-assets"
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    assets = Path(fastapi_offline.__file__).resolve().parent / "static"
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url, title="Regionsök API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url, title="Regionsök API", redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False,
+        )
+
+
 def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
     """The application over ``settings.data_dir`` (the process settings when None).
 
@@ -109,6 +139,8 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served below from local assets: the default loads Swagger UI from a CDN
+        redoc_url=None,
     )
     app.state.api = state
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -119,5 +151,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     app.add_exception_handler(Exception, _unexpected)
     for module in (search, regions, people, documents, facets, health, export, web):
         app.include_router(module.router)
+    app.include_router(export.aliases)
+    _add_offline_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -57,12 +57,17 @@ def _filename(params: SearchParams, ext: str) -> str:
     return f"regionsok-{slug.encode('ascii', 'ignore').decode() or 'search'}.{ext}"
 
 
-@router.get(
-    "/search.csv",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV with a header row."},
-               **ERROR_RESPONSES},
-)
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV with a header row."},
+    **ERROR_RESPONSES,
+}
+JSONL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}, "description": "One JSON object a line."},
+    **ERROR_RESPONSES,
+}
+
+
+@router.get("/search.csv", response_class=Response, responses=CSV_RESPONSES)
 def export_csv(searcher: SearcherDep, store: StoreDep, params: ParamsDep, limit: LimitQuery = 100) -> Response:
     """A search's results as CSV (UTF-8 with BOM, so Excel reads å/ä/ö)."""
     buffer = io.StringIO()
@@ -78,13 +83,7 @@ def export_csv(searcher: SearcherDep, store: StoreDep, params: ParamsDep, limit:
     )
 
 
-@router.get(
-    "/search.jsonl",
-    response_class=Response,
-    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                     "description": "One JSON object a line."},
-               **ERROR_RESPONSES},
-)
+@router.get("/search.jsonl", response_class=Response, responses=JSONL_RESPONSES)
 def export_jsonl(searcher: SearcherDep, store: StoreDep, params: ParamsDep, limit: LimitQuery = 100) -> Response:
     """A search's results as JSON Lines, one result object a line."""
     lines = [json.dumps(r.model_dump(), ensure_ascii=False) for r in collect(searcher, store, params, limit)]
@@ -93,3 +92,15 @@ def export_jsonl(searcher: SearcherDep, store: StoreDep, params: ParamsDep, limi
         media_type="application/x-ndjson",
         headers={"Content-Disposition": f'attachment; filename="{_filename(params, "jsonl")}"'},
     )
+
+
+#: The README's and users' names for the same exports: `GET /search.csv` beside `/search` reads
+#: as "this search, as CSV". Both paths stay: other tools already call `/export/…`.
+aliases = APIRouter(tags=["export"])
+aliases.add_api_route("/search.csv", export_csv, methods=["GET"], response_class=Response,
+                      responses=CSV_RESPONSES, summary="Export Csv (the same as /export/search.csv)",
+                      operation_id="export_csv_alias")
+aliases.add_api_route("/search.jsonl", export_jsonl, methods=["GET"], response_class=Response,
+                      responses=JSONL_RESPONSES, summary="Export Jsonl (the same as /export/search.jsonl)",
+                      operation_id="export_jsonl_alias")
+
