@@ -28,6 +28,7 @@ generation in without a restart. Each thread gets its own SQLite connection.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -57,6 +58,7 @@ from search.hybrid import (
 )
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
 from search.normalize import known, tokenize
+from search.normalize import words as words_as_written
 from search.vector.faiss_index import FaissIndex
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,11 @@ VECTOR_FLOOR = 0.87
 #: as high as a real one), and the distance above that base is what tells a topic from no
 #: topic: on both dev corpora the twelve nonsense queries' best chunks were at most 0.048
 #: above their base, while relevant documents that no keyword finds reach 0.05-0.09.
+#: A query of several words is matched by its words only when a document names at least
+#: this share of them (rounded up: 1 of 2, 2 of 3 or 4, 3 of 5): "stöd till anhöriga till
+#: personer med missbruk" is not answered by every page that says "stöd". Search engines call
+#: it minimum-should-match; concepts and names still match on their own.
+MIN_SHOULD_MATCH = 0.5
 VECTOR_MARGIN = 0.05
 #: A query all of whose words a dictionary knows (Swedish or English) is a question in a
 #: language, not a string of noise, and similarity is then trusted closer to its base: the
@@ -171,10 +178,11 @@ class _DocScore:
     ranks: dict[str, int] = field(default_factory=dict)
     raw: float | None = None
     cosine: float | None = None  # the best chunk's similarity in the vector ranking
+    words_ok: bool = True  # names enough of a long query's words (see MIN_SHOULD_MATCH)
 
     def matches(self, vector_floor: float) -> bool:
         """Whether the document answers the query at all (see RELEVANCE below)."""
-        if any(name not in _NOT_EVIDENCE for name in self.ranks):
+        if any(name not in _NOT_EVIDENCE and (name != "words" or self.words_ok) for name in self.ranks):
             return True
         return self.cosine is not None and self.cosine >= vector_floor
 
@@ -307,9 +315,12 @@ class SearchService:
         if request.mode in ("hybrid", "vector"):
             rankings.append(("vector", vector_ranking, plan.vector_weight))
         rankings += keyword_rankings
+        per_word = self._chunks_per_word(plan, store, depth, where, params)
         seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
-        rows = store.chunk_rows(list(seen))
+        rows = store.chunk_rows(list(seen | {v for chunks in per_word for v in chunks}))
         docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
+        if per_word:
+            _mark_words_matched(docs, per_word, rows)
         # "vector" mode ranks by similarity alone, for evaluating that side (and for the
         # regions answer, which applies its own test of a passage): it has no floor.
         ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
@@ -322,6 +333,18 @@ class SearchService:
         return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits,
                               facets=_facets(info[doc_id] for doc_id, _ in ordered))
 
+
+    def _chunks_per_word(self, plan: QueryPlan, store: Store, depth: int, where: str,
+                         params: Any) -> list[set[int]]:
+        """For a query of three or more words: the chunks that name each word (else nothing).
+
+        A query that names someone or something ("Lars Jacobsson Liberalerna", "HVB") is
+        matched by the name alone: names are misspelled in sources, titles and parties left out.
+        """
+        words = next((kq.terms for kq in plan.keyword if kq.label == "words"), ())
+        if len(words) < 3 or any(w[:1].isupper() for w in words_as_written(plan.text)):
+            return []
+        return [{vec_id for vec_id, _ in store.keyword_search(term, depth, where, params)} for term in words]
 
     def _discriminating_terms(self, terms: tuple[str, ...], store: Store, loaded: _Loaded) -> tuple[str, ...]:
         """``terms`` without the one-word terms too common to rank by (see COMMON_TERM_SHARE)."""
@@ -391,6 +414,17 @@ def _database_signature(db_path: Path) -> tuple[Any, ...]:
         else:
             signature.append((status.st_mtime_ns, status.st_size))
     return tuple(signature)
+
+
+def _mark_words_matched(docs: dict[str, _DocScore], per_word: list[set[int]], rows: dict[int, Any]) -> None:
+    """Set ``words_ok`` on each document: does it name at least MIN_SHOULD_MATCH of the words?"""
+    named: dict[str, int] = {}
+    for chunks in per_word:
+        for doc_id in {rows[v]["doc_id"] for v in chunks if v in rows}:
+            named[doc_id] = named.get(doc_id, 0) + 1
+    needed = math.ceil(MIN_SHOULD_MATCH * len(per_word))
+    for doc_id, doc in docs.items():
+        doc.words_ok = named.get(doc_id, 0) >= needed
 
 
 def _all_words_known(query: str) -> bool:

@@ -165,3 +165,32 @@ def test_results_are_only_documents_that_match_the_query(dev_settings: Any, embe
     for hit in response.hits:  # each result names gambling in its own words
         assert "spel" in (hit.title + texts[hit.doc_id]).lower(), hit.title
     assert sum(response.facets["kind"].values()) == response.total
+
+
+def test_a_long_query_needs_half_its_words_in_a_document(tmp_path: Any, model_dir: Any, embedder: Any) -> None:
+    import json
+
+    from ingest.pipeline import ingest_jsonl
+    from regionsok.settings import Settings
+    from regionsok.store import Store
+    from search.indexer import update_index
+    from search.service import SearchService
+
+    records = [
+        ("anhoriga", "Stöd för anhöriga", "Socialtjänsten ger stöd till anhöriga till personer med missbruk, "
+                                          "med samtalsgrupper varannan vecka."),
+        ("flytt", "Hjälp vid flytt", "Kommunen ger stöd till den som ska flytta till ett nytt boende."),
+        ("bibliotek", "Sommaröppet bibliotek", "Biblioteket har öppet hela sommaren med sagostunder för barn."),
+    ]
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "url": f"https://kommun.example/{i}", "title": t, "text": x},
+                                       ensure_ascii=False) + "\n" for i, t, x in records), encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", embedding_model=str(model_dir))
+    with Store.open(settings.db_path) as store:
+        ingest_jsonl(store, path)
+        update_index(store, settings, embedder=embedder)
+    service = SearchService(settings, embedder=embedder)
+
+    answer = service.search(SearchRequest(query="stöd anhöriga missbruk"))
+    assert [h.doc_id for h in answer.hits] == ["anhoriga"]  # "flytt" names one word of three
+    assert {h.doc_id for h in service.search(SearchRequest(query="stöd")).hits} == {"anhoriga", "flytt"}
