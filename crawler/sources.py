@@ -28,7 +28,7 @@ _COUNTY = re.compile(r"^(0[1-9]|1[0-9]|2[0-5])$")
 _SOURCE_KEYS = {
     "name", "org", "county", "kind", "platform", "newsroom", "start_urls", "allowed_domains",
     "sitemap_urls", "allow", "deny", "max_depth", "max_pages", "verified", "enabled", "note",
-    "observed", "items",
+    "observed", "items", "checked",
 }  # fmt: skip
 
 
@@ -101,6 +101,7 @@ class Source:
     enabled: bool = True
     note: str | None = None
     observed: tuple[str, ...] = field(default=(), repr=False)
+    checked: str | None = None  # the day `regionsok sources check --write` last checked it
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,7 @@ def _parse_source(table: dict[str, Any], where: str) -> Source:
         enabled=_bool(table, "enabled", where, True),
         note=_opt_str(table, "note", where),
         observed=_str_list(table, "observed", where),
+        checked=_opt_str(table, "checked", where),
     )
 
 

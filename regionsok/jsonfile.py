@@ -1,4 +1,4 @@
-"""Atomic JSON files (run reports, crawl reports): written to ``<name>.tmp``, then renamed.
+"""Atomic files (run reports, crawl reports, sources files): written to ``<name>.tmp``, then renamed.
 
 A leaf module: it imports nothing from Regionsök, so any layer can use it.
 """
@@ -17,9 +17,14 @@ def write_json_atomic(path: Path, data: Any, *, default: Callable[[Any], Any] | 
 
     ``default`` is passed to :func:`json.dumps` (for values JSON cannot encode).
     """
+    write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2, default=default))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text so a reader sees the old file or the new one, never half."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=default), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
-__all__ = ["write_json_atomic"]
+__all__ = ["write_json_atomic", "write_text_atomic"]

@@ -77,6 +77,7 @@ _COMMAND_MODULES = (
     "index",
     "search",
     "crawl",
+    "sources",
     "nightly",
     "serve",
     "regions",
