@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from regionsok.errors import QueryError
-from regionsok.records import Extraction, Person
+from regionsok.records import Extraction, Person, document_counties
 from regionsok.store import Store
 from regionsok.text import fold  # the store's ``norm`` form: 'Åkesson' → 'akesson'
 
@@ -87,13 +87,67 @@ class PersonDocument:
 
 @dataclass(frozen=True, slots=True)
 class PersonAnswer:
-    """One person, as gathered across documents."""
+    """One person, as gathered across documents: the same name in other counties or parties
+    is another person (see :func:`_people_of`)."""
 
     name: str
     score: float
     parties: tuple[str, ...]
     roles: tuple[str, ...]
     documents: tuple[PersonDocument, ...] = field(default_factory=tuple)
+    counties: tuple[str, ...] = ()  # the counties of the documents behind this person
+    role_counties: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role → its documents' counties
+
+
+@dataclass(slots=True)
+class _Mention:
+    """One document's view of a name: the party and role it gives, and where it is."""
+
+    document: PersonDocument
+    party: str | None
+    roles: tuple[str, ...]
+    counties: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Person:
+    party: str | None = None
+    counties: set[str] = field(default_factory=set)
+    mentions: list[_Mention] = field(default_factory=list)
+
+    def admits(self, mention: _Mention) -> bool:
+        """Whether the mention can be this person: no other party, and a shared county (or none known)."""
+        parties_agree = self.party is None or mention.party is None or self.party == mention.party
+        places_agree = not self.counties or not mention.counties or bool(self.counties & mention.counties)
+        return parties_agree and places_agree
+
+    def add(self, mention: _Mention) -> None:
+        self.party = self.party or mention.party
+        self.counties |= mention.counties
+        self.mentions.append(mention)
+
+
+def _people_of(mentions: list[_Mention]) -> list[_Person]:
+    """Mentions of one name grouped into people.
+
+    Two documents are the same person unless they say otherwise: a different party, or
+    counties that do not overlap (a "Anna Berg (S)" in Kalmar and an "Anna Berg (M)" in Umeå
+    are two people; a document naming no party or no place joins the person it fits). A
+    document that names both places links them. Mentions with a party are placed first, so a
+    party-less mention joins a person rather than founding one.
+    """
+    people: list[_Person] = []
+    ordered = sorted(mentions, key=lambda m: (m.party is None, -len(m.counties), m.document.published or "",
+                                              m.document.doc_id))
+    for mention in ordered:
+        fitting = [p for p in people if p.admits(mention)]
+        if fitting:
+            fitting[0].add(mention)
+        else:
+            person = _Person()
+            person.add(mention)
+            people.append(person)
+    return people
 
 
 def _same_person(candidate: str, name: str) -> bool:
@@ -147,37 +201,37 @@ def find_people(store: Store, query: str, *, limit: int = 10) -> list[PersonAnsw
         doc_ids = list(store.docs_with_facet("person", [key]))  # every spelling folds to ``key``
         briefs = store.document_briefs(doc_ids)
         extractions = store.extractions_for(list(briefs))
-        parties: dict[str, None] = {}
-        roles: dict[str, None] = {}
-        documents: list[PersonDocument] = []
+        facets = store.document_facet_map(list(briefs))
+        mentions: list[_Mention] = []
         for doc_id, brief in briefs.items():
             extraction = extractions.get(doc_id)
-            quotes: tuple[str, ...] = ()
-            if extraction is not None:
-                for person in _mentions(extraction, display):
-                    if person.party:
-                        parties[person.party] = None
-                    if person.role:
-                        roles[person.role] = None
-                quotes = _quotes_of(extraction, display)
-            documents.append(
-                PersonDocument(
-                    doc_id=doc_id,
-                    url=brief["url"],
-                    title=brief["title"],
-                    published=brief["published"],
-                    kind=brief["kind"],
-                    quotes=quotes,
-                )
+            found = _mentions(extraction, display) if extraction is not None else []
+            document = PersonDocument(
+                doc_id=doc_id, url=brief["url"], title=brief["title"], published=brief["published"],
+                kind=brief["kind"], quotes=_quotes_of(extraction, display) if extraction is not None else (),
             )
-        documents.sort(key=lambda d: (d.published or "", d.doc_id), reverse=True)
-        answers.append(
-            PersonAnswer(
-                name=display,
-                score=score,
-                parties=tuple(parties),
-                roles=tuple(roles),
-                documents=tuple(documents),
-            )
-        )
-    return answers
+            mentions.append(_Mention(
+                document=document,
+                party=next((p.party for p in found if p.party), None),
+                roles=tuple(dict.fromkeys(p.role for p in found if p.role)),
+                counties=frozenset(document_counties(facets.get(doc_id, {}), brief["county_code"])),
+            ))
+        for person in _people_of(mentions):
+            answers.append(_answer(display, score, person))
+    answers.sort(key=lambda a: (-a.score, -len(a.documents), a.name))
+    return answers[:limit]
+
+
+def _answer(name: str, score: float, person: _Person) -> PersonAnswer:
+    documents = sorted((m.document for m in person.mentions), key=lambda d: (d.published or "", d.doc_id),
+                       reverse=True)
+    parties = tuple(dict.fromkeys(m.party for m in person.mentions if m.party))
+    role_counties: dict[str, set[str]] = {}
+    for mention in person.mentions:
+        for role in mention.roles:
+            role_counties.setdefault(role, set()).update(mention.counties)
+    return PersonAnswer(
+        name=name, score=score, parties=parties, roles=tuple(role_counties), documents=tuple(documents),
+        counties=tuple(sorted(person.counties)),
+        role_counties={role: tuple(sorted(c)) for role, c in role_counties.items()},
+    )

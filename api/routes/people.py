@@ -22,6 +22,8 @@ def entry_of(person: PersonAnswer) -> PersonEntry:
         score=person.score,
         parties=list(person.parties),
         roles=list(person.roles),
+        counties=list(person.counties),
+        role_counties={role: list(codes) for role, codes in person.role_counties.items()},
         documents=[
             PersonDocument(
                 doc_id=d.doc_id, url=d.url, title=d.title, published=d.published, kind=d.kind,

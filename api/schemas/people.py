@@ -24,6 +24,11 @@ class PersonEntry(BaseModel):
     score: float = Field(description="Name match, 0..1.", examples=[1.0])
     parties: list[str] = Field(examples=[["S"]])
     roles: list[str] = Field(examples=[["regionråd", "ordförande i regionstyrelsen"]])
+    counties: list[str] = Field(default_factory=list, description="SCB codes of the counties of this person's documents.",
+                                examples=[["05"]])
+    role_counties: dict[str, list[str]] = Field(
+        default_factory=dict, description="Each role with the counties of the documents that give it.",
+        examples=[{"regionråd": ["05"]}])
     documents: list[PersonDocument]
 
 
