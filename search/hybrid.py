@@ -21,6 +21,7 @@ Fusion is weighted RRF: ``score(d) = Σ w_list / (k + rank_list(d))``.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -250,6 +251,22 @@ def weighted_rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int = RRF_K
 # -- snippets --------------------------------------------------------------------------------
 
 
+#: Sentences a reader does not want as a result's passage: contact lines (phone numbers,
+#: e-mail addresses) and the site's own notices (cookies, browser support) that extraction
+#: left in. They stay in the document; the snippet skips them.
+_CLUTTER = re.compile(
+    r"(?:\+46|\b0\d{1,3})[\s-]?\d{2,3}(?:[\s-]?\d{2,3}){1,3}\b"  # 0480-84 000, 08-123 456 78, +46 …
+    r"|[\w.+-]+@[\w-]+\.[\w.]+"  # e-mail
+    r"|\bcookies?\b|\bkakor\b|\bwebbläsare|\bInternet Explorer\b|\bJavaScript\b",
+    re.IGNORECASE,
+)
+
+
+def is_clutter(sentence: str) -> bool:
+    """Whether a sentence is a contact line or a site notice rather than content."""
+    return _CLUTTER.search(sentence) is not None
+
+
 def make_snippet(chunk_text: str, title: str, highlight: Sequence[str], width: int = 300) -> str:
     """The passage of a chunk that best matches the query's terms, about ``width`` characters.
 
@@ -261,7 +278,7 @@ def make_snippet(chunk_text: str, title: str, highlight: Sequence[str], width: i
     body = chunk_text
     if title and body.startswith(title):
         body = body[len(title):].lstrip()
-    sentences = split_sentences(body) or [body]
+    sentences = [s for s in split_sentences(body) if not is_clutter(s)] or split_sentences(body) or [body]
     wanted = set(highlight)
     best, best_score = 0, 0
     for i, sentence in enumerate(sentences):

@@ -54,3 +54,14 @@ def test_stopwords_are_not_indexed() -> None:
 )
 def test_short_queries_get_their_language(query: str, language: str) -> None:
     assert detect_query_language(query) == language
+
+
+def test_snippets_skip_contact_lines_and_site_notices() -> None:
+    from search.hybrid import make_snippet
+
+    text = ("Kontakt: Lena Ek, telefon 0490-12 34 56, lena.ek@region.example. "
+            "Regionen öppnar en mottagning för spelberoende i Västervik. "
+            "Webbplatsen fungerar bäst i en modern webbläsare; vi använder kakor.")
+    snippet = make_snippet(text, "", ["spelberoend"], width=80)
+    assert "spelberoende" in snippet
+    assert "0490" not in snippet and "@" not in snippet and "webbläsare" not in snippet
