@@ -47,6 +47,19 @@ def test_organisations_are_canonical() -> None:
         ("I länet finns en överenskommelse sedan 2017.", ("2017",)),
         ("Arbetet startade i maj 2008 inom SKL.", ("2008-05",)),
         ("I finansplanen för 2020 finns förslag. Föreningen har funnits sedan 2008.", ()),
+        # Plan and agreement periods give both years; reference numbers are no dates.
+        ("Nämnden antog en handlingsplan mot ensamhet 2022–2025.", ("2022", "2025")),
+        ("Ärendet har Dnr 2021-2022 och gäller kulturhuset.", ()),
+        ("Föreningen drev mellan åren 2004-2009 ett projekt om läxhjälp.", ()),
+        # Dated events and ordinal days; a day without a year takes the dateline's year.
+        ("Publicerad 3 mars 2027\n\nMässan hålls den 14 april i Umeå.", ("2027-03-03", "2027-04-14")),
+        ("Från och med den första juli 2026 gäller nya regler.", ("2026-07-01",)),
+        ("Bidraget betalas ut till sista juni 2031.", ("2031-06-30",)),
+        ("Publicerad 2 maj 2025\n\nTemaveckan pågår den 5-9 maj i hela länet.",
+         ("2025-05-02", "2025-05-05", "2025-05-09")),
+        ("Pressmeddelande • Okt 3, 2029 10:00 CEST", ("2029-10-03",)),
+        # Years of planned work count from the dateline's year on; a past year's statistic does not.
+        ("2026-02-10\n\nUnder 2025 fick 40 personer stöd. Bygget startar under hösten 2026.", ("2026-02-10", "2026")),
     ],
 )
 def test_dates_in_swedish_formats(text: str, dates: tuple[str, ...]) -> None:
