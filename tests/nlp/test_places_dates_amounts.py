@@ -28,13 +28,39 @@ def test_lanets_kommuner_takes_the_county_of_the_source() -> None:
     assert extract_text(text, county_hint="13").counties == ("13",)
 
 
-def test_organisations_are_canonical() -> None:
+def test_organisations_are_named_as_written() -> None:
     extraction = extract_text(
         "Sveriges Kommuner och Landsting (SKL) och VGR har tillsammans med regeringen och Länsstyrelsen "
-        "i Skåne tagit fram stödet. Kommunstyrelsen i Lund beslutade."
+        "i Skåne tagit fram stödet. Kommunstyrelsen i Lund beslutade. SKL följer upp."
     )
-    assert {"Sveriges Kommuner och Landsting", "Västra Götalandsregionen", "Regeringen",
-            "Länsstyrelsen i Skåne län", "Kommunstyrelsen"} <= set(extraction.organisations)
+    assert {"Sveriges Kommuner och Landsting (SKL)", "VGR", "regeringen", "Länsstyrelsen i Skåne",
+            "Kommunstyrelsen"} <= set(extraction.organisations)
+    assert "SKL" not in extraction.organisations  # the same body as "… (SKL)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # Bare kommuner that act, coordinated.
+        ("Bjurholm, Vindeln och Nordmaling har startat en gemensam familjecentral.",
+         {"Bjurholm", "Vindeln", "Nordmaling"}, set()),
+        ("Stugan ligger nära Vindeln i ett lugnt område.", set(), {"Vindeln"}),
+        # Nämnder, förvaltningar, fullmäktige and named units.
+        ("Omsorgsförvaltningen och Beroendeenheten har tagit fram rutinen. Landstingsfullmäktige godkände den.",
+         {"Omsorgsförvaltningen", "Beroendeenheten", "Landstingsfullmäktige"}, set()),
+        # NGOs and companies that act.
+        ("Kvinnojouren i Tranås och Stiftelsen Solrosen erbjuder samtal. Norrskensbygg AB bygger huset.",
+         {"Kvinnojouren i Tranås", "Stiftelsen Solrosen", "Norrskensbygg AB"}, set()),
+        ("Stadsmissionen öppnar ett nytt härbärge i vinter.", {"Stadsmissionen"}, set()),
+        # Parties written out act; a member's party after the name does not.
+        ("Miljöpartiet och Liberalerna lägger fram ett förslag.", {"Miljöpartiet", "Liberalerna"}, set()),
+        ("– Vi behöver mer stöd, säger Karin Wessel, Vänsterpartiet.", set(), {"Vänsterpartiet"}),
+    ],
+)
+def test_organisations_that_act(text: str, expected: set[str], absent: set[str]) -> None:
+    found = set(extract_text(text).organisations)
+    assert expected <= found
+    assert not absent & found
 
 
 @pytest.mark.parametrize(
