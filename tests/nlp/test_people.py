@@ -102,3 +102,34 @@ def test_party_words_and_office_lists() -> None:
     )
     parties = {p.name: p.party for p in extract_text(text).people}
     assert parties == {"Irén Lejegren": "S", "Daniel Hill": "S", "Anna-Lena Danielsson": "S", "Lars Bäckström": "V"}
+
+
+def _names(text: str) -> dict[str, str | None]:
+    return {p.name: p.party for p in extract_text(text).people}
+
+
+def test_person_named_in_a_plain_sentence_without_party_or_title() -> None:
+    names = _names("Kulturministern har gett Helena Bergvik i uppdrag att samordna arbetet.")
+    assert "Helena Bergvik" in names
+
+
+def test_coordinated_names_are_two_people() -> None:
+    names = _names("Seminariet leddes av Tomas Ekdal och Sofia Runeberg från länsstyrelsen.")
+    assert {"Tomas Ekdal", "Sofia Runeberg"} <= set(names)
+
+
+def test_members_listed_with_party_in_words_and_a_title_after() -> None:
+    names = _names(
+        "Ledamöter\nKarl Wettergren Centerpartiet Ordförande\nLinnea Boström Moderata Samlingspartiet Ersättare\n"
+        "Åsa Fjällström Socialdemokraterna Ledamot"
+    )
+    assert names == {"Karl Wettergren": "C", "Linnea Boström": "M", "Åsa Fjällström": "S"}
+
+
+def test_signature_with_title_after_the_name_and_name_alone_on_a_line() -> None:
+    names = _names("Beslutet expedieras.\nMonika Stenvall Socialchef\n\nPresskontakt\n    Johan Eklöf\n")
+    assert {"Monika Stenvall", "Johan Eklöf"} <= set(names)
+
+
+def test_capitalised_heading_words_are_not_people() -> None:
+    assert _names("Anna Vård Och Omsorg\n\nTider och platser för vaccinering.") == {}
