@@ -291,30 +291,78 @@ def _mostly_english(text: str) -> bool:
     return english >= 3 and english > 2 * swedish
 
 
+LEAD_CHARS = 400  # the opening of a text, where its subject is stated
+ENUMERATION = 4  # focus areas in one part that make it a list of what a measure covers
+BLOCK_CHARS = 500  # ... and long texts into parts of about this size
+BLOCKS = 8  # a text is cut into this many parts to tell a recurring subject from a passing word
+
+
 def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
-    """Focus areas and target groups named substantively: not in menus, tag lists or "Läs mer"
-    links, not inside an organisation's name, and only in Swedish text (the taxonomy's
-    Swedish synonyms would half-match English words such as "suicide")."""
+    """Focus areas and target groups the text addresses substantively (LABELS.md).
+
+    Not in menus, tag lists or "Läs mer" links, and not inside an organisation's name. A
+    concept counts when the opening of the text names it, or when it recurs in at least two
+    of the text's parts: one passing word in a long text is not a measure or a priority.
+    English texts are matched on the English labels and synonyms (LABELS.md: English texts
+    get the same slugs), since the Swedish synonyms half-match English words ("suicide").
+    """
     text = doc.text
-    if _mostly_english(text):
-        return [], []
     masked = [*org_spans, *((m.start(), m.end()) for m in _NAVIGATION.finditer(text))]
     if masked:
         chars = list(text)
         for start, end in masked:
             chars[start:end] = " " * (end - start)
         text = "".join(chars)
-    # Through the token array: creating a Token object per word costs more than the matching.
-    strings = doc.vocab.strings
-    lemmas = [
-        (idx, strings[int(lemma)]) for lemma, idx in doc.to_array([LEMMA, IDX]).tolist() if not text[idx].isspace()
-    ]
     taxonomy = load_taxonomy()
-    slugs = taxonomy.match_document(text, lemmas=lemmas)
+    english = _mostly_english(text)
+    if english:
+        def match(start: int, end: int) -> set[str]:
+            return set(taxonomy.match_query(text[start:end]))
+    else:
+        # Through the token array: creating a Token object per word costs more than the matching.
+        strings = doc.vocab.strings
+        lemmas = [
+            (idx, strings[int(lemma)]) for lemma, idx in doc.to_array([LEMMA, IDX]).tolist()
+            if not text[idx].isspace()
+        ]
+        offsets = [idx for idx, _ in lemmas]
+
+        def match(start: int, end: int) -> set[str]:
+            part = lemmas[bisect_left(offsets, start) : bisect_left(offsets, end)]
+            shifted = [(idx - start, lemma) for idx, lemma in part]
+            return set(taxonomy.match_document(text[start:end], lemmas=shifted))
+
+    everywhere = match(0, len(text))
+    if not everywhere:
+        return [], []
+    lead_end = _cut(text, min(len(text), LEAD_CHARS))
+    kept = match(0, lead_end) & everywhere
+    if len(kept) < len(everywhere) and len(text) > LEAD_CHARS:
+        blocks = max(BLOCKS, len(text) // BLOCK_CHARS)
+        bounds = [0] + [_cut(text, len(text) * i // blocks) for i in range(1, blocks)] + [len(text)]
+        seen: dict[str, int] = {}
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            if end > start:
+                here = match(start, end)
+                for slug in here:
+                    seen[slug] = seen.get(slug, 0) + 1
+                # A part that enumerates several areas lists what a measure or agreement covers.
+                if sum(taxonomy[s].kind == "focus_area" for s in here) >= ENUMERATION:
+                    kept |= here & everywhere
+        kept |= {slug for slug, blocks in seen.items() if blocks >= 2} & everywhere
+    # A target group is who a measure is for: one clear naming is enough ("för unga vuxna").
+    kept |= {s for s in everywhere if taxonomy[s].kind == "target_group"}
+    ordered = [s for s in taxonomy.slugs() if s in kept]
     return (
-        [s for s in slugs if taxonomy[s].kind == "focus_area"],
-        [s for s in slugs if taxonomy[s].kind == "target_group"],
+        [s for s in ordered if taxonomy[s].kind == "focus_area"],
+        [s for s in ordered if taxonomy[s].kind == "target_group"],
     )
+
+
+def _cut(text: str, at: int) -> int:
+    """``at`` moved forward to the next whitespace, so no word is cut in two."""
+    m = re.compile(r"\s").search(text, at)
+    return m.start() if m else len(text)
 
 
 def _register() -> None:
