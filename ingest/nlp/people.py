@@ -39,7 +39,7 @@ _FULL_NAME = re.compile(
 )
 # "(S)", "(s)", "(FP)", "(Vänsterpartiet)", "(Miljöpartiet de gröna)"
 _PARTY_TAG = re.compile(
-    rf"{_SP}*[(\[]\s*([A-Za-zÅÄÖåäö]{{1,3}}|[A-ZÅÄÖ][a-zåäö]+(?:{_SP}+de{_SP}+gröna)?)\s*[)\]]", re.IGNORECASE
+    rf"{_SP}*,?{_SP}*[(\[]\s*([A-Za-zÅÄÖåäö]{{1,3}}|[A-ZÅÄÖ][a-zåäö]+(?:{_SP}+de{_SP}+gröna)?)\s*[)\]]", re.IGNORECASE
 )
 _SPEECH = (
     "säger|sa|sade|berättar|berättade|menar|konstaterar|betonar|understryker|förklarar|tycker|"
@@ -107,6 +107,21 @@ _QUOTE_LINE = re.compile(
     rf"^{_SP}*(?:[-–—]|[”\"“»])\s*(?P<q>.+?)[”\"“«]?,?{_SP}+(?P<verb>{_SPEECH}){_SP}+(?P<tail>.+)$",
     re.MULTILINE | re.IGNORECASE,
 )
+
+
+_CREDIT_BEFORE = re.compile(rf"(?:^|\n|\s)(?:foto|fotograf|bild|photo|illustration){_SP}*[:/]{_SP}*$", re.IGNORECASE)
+
+
+def _party_in_signature(after: str) -> str | None:
+    """The party on the short lines under a signature: "Anna Berg\n\nGruppledare\n\nKristdemokraterna"."""
+    lines = [line.strip() for line in after[:160].splitlines() if line.strip()][:3]
+    for line in lines:
+        if len(line) > 40:
+            break
+        party = gazetteer.normalize_party(line.split()[0])
+        if party is not None and len(line.split()[0]) > 3:
+            return party
+    return None
 
 
 @dataclass(slots=True)
@@ -302,14 +317,18 @@ class PeopleFinder:
             role = role_word
         if role is None:
             role = _role_before(text, start)
-            if role is not None and first in self._first_names:
-                evidence = True
+            if role is not None and (first in self._first_names or not self._is_common_word(first.casefold())):
+                evidence = True  # "nämndens sekreterare Annalena Asenov", also a first name SCB does not list
         if first in self._first_names and (_ENLIGT.search(before) or _SURNAME.search(name.lower())):
             evidence = True  # "enligt Anna Berg", "Emma Lindgren": a known first name and a surname
         if first in self._first_names and not evidence and self._plain_surname(name, before, after):
             evidence = True  # "har gett Karin Frid uppdraget": a known first name and a surname in a sentence
         if party is None:
             party = self._party_before(before)
+        if party is None and re.match(rf"{_SP}*\n", after):
+            party = _party_in_signature(after)
+        if _CREDIT_BEFORE.search(before):
+            return None  # "Foto: Anna Berg": a photo credit (LABELS.md leaves them out)
         if not evidence:
             return None
         return Mention(name=name, start=start, end=end, party=party, role=role)

@@ -133,3 +133,17 @@ def test_signature_with_title_after_the_name_and_name_alone_on_a_line() -> None:
 
 def test_capitalised_heading_words_are_not_people() -> None:
     assert _names("Anna Vård Och Omsorg\n\nTider och platser för vaccinering.") == {}
+
+
+def test_photo_credits_are_not_people() -> None:
+    assert "Jonas Fältström" not in _names("Foto: Jonas Fältström\n\nKommunen bygger en ny simhall.")
+
+
+def test_party_tag_after_a_comma_and_party_under_a_signature() -> None:
+    assert _names("För mer information:\n\nBirgitta Lönn, (M), nämndens ordförande") == {"Birgitta Lönn": "M"}
+    signed = _names("Vad tänker majoriteten göra?\n\n  Olof Granström\n\n  Gruppledare\n\n  Vänsterpartiet Kumla")
+    assert signed == {"Olof Granström": "V"}
+
+
+def test_title_before_a_name_whose_first_name_is_rare() -> None:
+    assert "Sigvor Ammelin" in _names("Frågor besvaras av nämndens sekreterare Sigvor Ammelin.")
