@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -241,6 +242,10 @@ def home(
     try:
         params = _params_from(request)
         answer: SearchAnswer | None = run_search(searcher, store, params)
+        if answer is not None and params.county:
+            # Counties combine (OR): list every county the query has, not only the chosen ones.
+            everywhere = run_search(searcher, store, replace(params, county=(), k=1, page=1))
+            answer.facets.county = {**everywhere.facets.county, **answer.facets.county}
         error = None
     except QueryError as err:
         answer, error, params = None, str(err), None
