@@ -19,7 +19,7 @@ from typing import Annotated
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -57,7 +57,7 @@ UI: dict[str, dict[str, str]] = {
         "county_col": "Län", "documents": "Dokument", "evidence": "Belägg",
         "no_regions": "Inget län har belägg för detta.", "parties": "Parti", "roles": "Roller",
         "no_people": "Ingen person med det namnet.", "quote": "Citat", "download": "Ladda ner",
-        "prev": "Föregående", "next": "Nästa", "versions": "Versioner", "entities": "Entiteter",
+        "prev": "Föregående", "next": "Nästa", "versions": "Versioner", "entities": "Uppgifter ur texten",
         "organisations": "Organisationer", "person": "Personer", "text": "Text",
         "error": "Fel", "unavailable": "Sökindexet är inte byggt ännu.",
         "regions_help": "Vilka län tar upp ett ämne? Svaret bygger på fokusområden och relevanta dokument.",
@@ -85,7 +85,7 @@ UI: dict[str, dict[str, str]] = {
         "county_col": "County", "documents": "Documents", "evidence": "Evidence",
         "no_regions": "No county has evidence for this.", "parties": "Party", "roles": "Roles",
         "no_people": "Nobody by that name.", "quote": "Quote", "download": "Download",
-        "prev": "Previous", "next": "Next", "versions": "Versions", "entities": "Entities",
+        "prev": "Previous", "next": "Next", "versions": "Versions", "entities": "Facts from the text",
         "organisations": "Organisations", "person": "People", "text": "Text",
         "error": "Error", "unavailable": "The search index is not built yet.",
         "regions_help": "Which counties address a topic? Built from focus areas and relevant documents.",
@@ -322,6 +322,13 @@ TILE_GRID: dict[str, tuple[int, int]] = {
 }
 
 
+def _short_county(code: str) -> str:
+    """A tile's label: "Västra Götalands län" -> "V. Götaland", "Stockholms län" -> "Stockholm"."""
+    base = county_label(code, "sv").removesuffix(" län")
+    base = base[:-1] if base.endswith("s") else base
+    return base.replace("Västra ", "V. ")
+
+
 def cartogram(counts: dict[str, int], query: str, lang: UiLanguage) -> list[dict[str, object]]:
     """One tile per county: position, label, documents, a colour step 0..4 and its results link."""
     top = max(counts.values(), default=0)
@@ -330,7 +337,8 @@ def cartogram(counts: dict[str, int], query: str, lang: UiLanguage) -> list[dict
         n = counts.get(code, 0)
         step = 0 if n == 0 or top == 0 else 1 + min(3, (3 * n) // top)
         tiles.append({
-            "code": code, "x": col * 64, "y": row * 48, "name": county_label(code, lang), "documents": n,
+            "code": code, "x": col * 80, "y": row * 48, "name": county_label(code, lang), "documents": n,
+            "short": _short_county(code),
             "step": step, "href": "/?" + urlencode([("q", query), ("county", code)]),
         })
     return tiles
@@ -448,6 +456,9 @@ def not_found(request: Request, path: str) -> Response:
         target = (STATIC_DIR / path.removeprefix("static/")).resolve()
         if target.is_file() and target.is_relative_to(STATIC_DIR):
             return FileResponse(target)
+    if path.endswith("/") and path.strip("/"):
+        url = "/" + path.strip("/") + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(url, status_code=307)
     if "text/html" not in request.headers.get("accept", ""):
         raise StarletteHTTPException(status_code=404)
     return _render(request, "404.html", chosen_language(request), status=404)
