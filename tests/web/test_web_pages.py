@@ -172,3 +172,18 @@ def test_feed_is_atom_newest_first_and_linked_from_the_page(web_client: TestClie
     for entry in entries:
         assert entry.findtext(f"{atom}title") and entry.findtext(f"{atom}id", "").startswith("http")
     assert web_client.get("/feed", params={"q": "vård", "county": "Atlantis"}).status_code == 422
+
+
+def test_date_range_narrows_the_results_and_a_reversed_range_is_explained(web_client: TestClient) -> None:
+    everything = web_client.get("/", params={"q": "spelberoende"}).text
+    narrowed = web_client.get("/", params={"q": "spelberoende", "since": "2024-01-01", "until": "2024-12-31"}).text
+    assert 'id="since" name="since" value="2024-01-01"' in narrowed
+    total = int(everything.split('<span id="total">')[1].split("<")[0])
+    total_2024 = int(narrowed.split('<span id="total">')[1].split("<")[0])
+    assert 0 < total_2024 < total
+    dates = [chunk.split("<")[0] for chunk in narrowed.split('<span class="date">Publicerad ')[1:]]
+    assert dates and all(d.startswith("2024") for d in dates)
+    reversed_range = web_client.get("/", params={"q": "spelberoende", "since": "2025-01-01", "until": "2024-01-01"})
+    assert reversed_range.status_code == 422 and "Från-datumet (2025-01-01) ligger efter till-datumet" in reversed_range.text
+    english = web_client.get("/", params={"q": "vård", "county": "Atlantis", "ui": "en"}).text
+    assert "There is no county called “Atlantis”." in english
