@@ -14,6 +14,7 @@ import logging
 import re
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit
@@ -143,9 +144,18 @@ def safe_href(url: object) -> str | None:
     return candidate
 
 
+@lru_cache(maxsize=256)
 def query_words(q: str | None) -> list[str]:
-    """The words of a query worth highlighting (3+ letters), longest first."""
-    words = {w for w in re.findall(r"\w+", (q or "").lower()) if len(w) >= 3}
+    """Words worth highlighting, longest first: the query's own (3+ letters) and the Swedish
+    terms of the concepts it names ("gambling addiction" also marks "spelberoende")."""
+    from ingest.nlp.taxonomy import load_taxonomy
+
+    text = (q or "").lower()
+    words = {w for w in re.findall(r"\w+", text) if len(w) >= 3}
+    if text.strip():
+        for term in load_taxonomy().expand_query(text):
+            if re.fullmatch(r"\w{4,}", term.lower()):  # one-word terms; "spel om pengar" would mark every "pengar"
+                words.add(term.lower())
     return sorted(words, key=len, reverse=True)
 
 

@@ -110,3 +110,8 @@ def test_templates_hold_no_inline_script() -> None:
     source = "".join(templates.env.loader.get_source(templates.env, name)[0]  # type: ignore[union-attr]
                      for name in templates.env.list_templates())
     assert not re.search(r"<script(?![^>]*src=)", source) and not re.search(r"\son[a-z]+=", source)
+
+
+def test_an_english_query_marks_the_swedish_concept_terms() -> None:
+    out = str(highlight("Regionen satsar mot spelberoende och pengar till skolan.", "gambling addiction"))
+    assert "<mark>spelberoende</mark>" in out and "<mark>pengar</mark>" not in out
