@@ -9,6 +9,7 @@ shown on the page in words, never as a stack trace. Not part of the OpenAPI sche
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import logging
 import re
@@ -73,7 +74,9 @@ UI: dict[str, dict[str, str]] = {
         "role_counties": "Län", "no_role": "utan roll", "search_results": "Sökresultat",
         "people_help": "Sök en person för att se parti, roller, dokument och citat.",
         "search_help": "Sök i regionernas dokument på svenska eller engelska.",
-        "sort_note": "Sorterat efter relevans.",
+        "sort_note": "Sorterat efter relevans.", "version": "version", "current_version": "Till dokumentet",
+        "changes": "Ändringar sedan förra versionen", "added": "Tillagt", "removed": "Borttaget",
+        "with_changes": "med ändringar",
     },
     "en": {
         "lang": "en", "tagline": "Search Swedish regions' agreements and press releases",
@@ -101,7 +104,9 @@ UI: dict[str, dict[str, str]] = {
         "role_counties": "Counties", "no_role": "no role", "search_results": "Search results",
         "people_help": "Search a person to see party, roles, documents and quotes.",
         "search_help": "Search the regions' documents in Swedish or English.",
-        "sort_note": "Sorted by relevance.",
+        "sort_note": "Sorted by relevance.", "version": "version", "current_version": "To the document",
+        "changes": "Changes since the previous version", "added": "Added", "removed": "Removed",
+        "with_changes": "with changes",
     },
 }
 
@@ -454,6 +459,34 @@ def document_page(request: Request, store: StoreDep, doc_id: str) -> HTMLRespons
     back = request.query_params.get("from")
     return _render(request, "document.html", lang, document=document, q=q,
                    paragraphs=paragraphs(document.text), back="/?" + back if back else None)
+
+
+def version_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """Paragraph changes from one version to the next: ("same" | "added" | "removed", text)."""
+    out = []
+    for line in difflib.ndiff(paragraphs(before), paragraphs(after)):
+        tag, text = line[:2], line[2:]
+        if tag == "  ":
+            out.append(("same", text))
+        elif tag == "+ ":
+            out.append(("added", text))
+        elif tag == "- ":
+            out.append(("removed", text))
+    return out
+
+
+@router.get("/dokument/{doc_id}/version/{version}", response_class=HTMLResponse)
+def version_page(request: Request, store: StoreDep, doc_id: str, version: int) -> HTMLResponse:
+    """One stored version of a document and what changed since the version before it."""
+    rows = {int(v["version"]): v for v in store.document_versions(doc_id[:128])}
+    lang = chosen_language(request)
+    if version not in rows:
+        return _render(request, "404.html", lang, status=404)
+    row = rows[version]
+    previous = rows.get(version - 1)
+    changes = version_diff(previous["text"], row["text"]) if previous is not None else []
+    return _render(request, "version.html", lang, doc_id=doc_id, version=row, changes=changes,
+                   paragraphs=paragraphs(row["text"]), has_previous=previous is not None)
 
 
 router.include_router(feed.router)

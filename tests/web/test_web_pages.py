@@ -187,3 +187,16 @@ def test_date_range_narrows_the_results_and_a_reversed_range_is_explained(web_cl
     assert reversed_range.status_code == 422 and "Från-datumet (2025-01-01) ligger efter till-datumet" in reversed_range.text
     english = web_client.get("/", params={"q": "vård", "county": "Atlantis", "ui": "en"}).text
     assert "There is no county called “Atlantis”." in english
+
+
+def test_each_stored_version_has_a_page_and_a_later_one_shows_its_changes(web_client: TestClient) -> None:
+    from api.routes.web import version_diff
+
+    document = web_client.get("/dokument/skane-spel-2024").text
+    assert 'href="/dokument/skane-spel-2024/version/1">version 1</a>' in document
+    first = web_client.get("/dokument/skane-spel-2024/version/1").text
+    assert "<h1>Ny satsning mot spelberoende bland unga i Skåne" in first and "satsning" in first
+    assert web_client.get("/dokument/skane-spel-2024/version/99", headers={"accept": "text/html"}).status_code == 404
+    changes = version_diff("Första stycket.\n\nGammalt belopp: 2 miljoner.", "Första stycket.\n\nNytt belopp: 3 miljoner.")
+    assert changes == [("same", "Första stycket."), ("removed", "Gammalt belopp: 2 miljoner."),
+                       ("added", "Nytt belopp: 3 miljoner.")]
