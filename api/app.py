@@ -149,9 +149,10 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     app.add_exception_handler(RegionsokError, _regionsok_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (search, regions, people, documents, facets, health, export, web):
+    for module in (search, regions, people, documents, facets, health, export):
         app.include_router(module.router)
     app.include_router(export.aliases)
     _add_offline_docs(app)
+    app.include_router(web.router)  # last: the web page answers unknown paths with its own 404 page
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
