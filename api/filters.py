@@ -83,6 +83,7 @@ class SearchParams:
     since: date | None
     until: date | None
     lang: str | None
+    sort: str = "relevance"
 
     def resolved(self, store: Store) -> SearchParams:
         """The same parameters with organisations and people as the store names them.
@@ -132,7 +133,7 @@ class SearchParams:
         )
         size = k if k is not None else self.k
         start = offset if offset is not None else (self.page - 1) * self.k
-        return SearchRequest(query=clean_query(self.q), k=size, offset=start, filters=filters)
+        return SearchRequest(query=clean_query(self.q), k=size, offset=start, filters=filters, sort=self.sort)
 
 
 def search_params(
@@ -172,6 +173,9 @@ def search_params(
     lang: Annotated[
         Literal["sv", "en", "other"] | None, Query(description="Only documents in this language.")
     ] = None,
+    sort: Annotated[
+        Literal["relevance", "date"], Query(description="relevance (best first) or date (newest first).")
+    ] = "relevance",
 ) -> SearchParams:
     """FastAPI dependency: the validated query string of a search."""
     return SearchParams(
@@ -187,4 +191,5 @@ def search_params(
         since=since,
         until=until,
         lang=lang,
+        sort=sort,
     )

@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 SearchMode = Literal["hybrid", "vector", "keyword"]
 SEARCH_MODES: tuple[str, ...] = get_args(SearchMode)
 LANGUAGES = ("sv", "en", "other")
+SORTS = ("relevance", "date")
 MAX_K = 100
 MAX_QUERY_CHARS = 1000
 #: Chunks taken from each ranking before grouping: enough that documents past the first
@@ -146,6 +147,7 @@ class SearchRequest:
     offset: int = 0
     filters: SearchFilters = SearchFilters()
     mode: str = "hybrid"  # "hybrid" | "vector" | "keyword" (the latter two for evaluation)
+    sort: str = "relevance"  # "relevance" | "date": the same results, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +330,8 @@ class SearchService:
                          key=lambda item: (-item[1].score, item[0]))
         info = store.documents_for_hits([doc_id for doc_id, _ in ordered])
         ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
+        if request.sort == "date":  # the same result set, newest first (undated last, by relevance)
+            ordered.sort(key=lambda item: info[item[0]]["published"] or "", reverse=True)
         page = ordered[request.offset : request.offset + request.k]
         hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
         return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits,
@@ -444,6 +448,8 @@ def _validate(request: SearchRequest) -> tuple[str, SearchFilters]:
         raise QueryError(f"k must be between 1 and {MAX_K}, not {request.k}")
     if request.offset < 0:
         raise QueryError(f"offset must not be negative, not {request.offset}")
+    if request.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
     if request.mode not in SEARCH_MODES:
         raise QueryError(f"mode must be one of {', '.join(SEARCH_MODES)}, not {request.mode!r}")
     f = request.filters

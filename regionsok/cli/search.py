@@ -69,6 +69,7 @@ def search(
         list[str] | None, typer.Option("--target", help="Target group slug, e.g. elderly; repeatable.")
     ] = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid (default), vector or keyword.")] = "hybrid",
+    sort: Annotated[str, typer.Option("--sort", help="relevance (best first) or date (newest first).")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     server: ServerOption = None,
     data_dir: DataDirOption = None,
@@ -82,7 +83,7 @@ def search(
         if mode != "hybrid":
             err_console.print("[red]error:[/] --mode is for evaluation on a local index, not with --server")
             raise typer.Exit(2)
-        params = [("q", query), ("k", str(k))]
+        params = [("q", query), ("k", str(k)), ("sort", sort)]
         for name, values in (("county", county), ("kind", kind), ("organisation", organisation),
                              ("person", person), ("focus", focus), ("target", target)):
             params += [(name, v) for v in values or ()]
@@ -105,7 +106,7 @@ def search(
             focus_areas=tuple(focus or ()),
             target_groups=tuple(target or ()),
         )
-        request = SearchRequest(query=query, k=k, filters=filters, mode=mode)
+        request = SearchRequest(query=query, k=k, filters=filters, mode=mode, sort=sort)
         service = SearchService(get_settings())
         response = service.search(request)
     _print(response, as_json)

@@ -147,3 +147,11 @@ def test_health_reports_sizes_index_version_and_last_nightly_run(client: TestCli
         store.save_run("test-run-1", "nightly", "2026-11-23T02:00:00Z", "2026-11-23T02:10:00Z", True, {})
     run = client.get("/health").json()["last_nightly_run"]
     assert run["run_id"] == "test-run-1" and run["ok"] is True
+
+
+def test_sort_by_date_is_honoured_and_an_unknown_sort_is_422(client) -> None:
+    newest = client.get("/search", params={"q": "vård", "sort": "date", "k": 50}).json()
+    dates = [r["published"] or "" for r in newest["results"]]
+    assert len(dates) > 2 and dates == sorted(dates, reverse=True)
+    assert newest["total"] == client.get("/search", params={"q": "vård", "k": 50}).json()["total"]
+    assert client.get("/search", params={"q": "vård", "sort": "popularity"}).status_code == 422

@@ -194,3 +194,17 @@ def test_a_long_query_needs_half_its_words_in_a_document(tmp_path: Any, model_di
     answer = service.search(SearchRequest(query="stöd anhöriga missbruk"))
     assert [h.doc_id for h in answer.hits] == ["anhoriga"]  # "flytt" names one word of three
     assert {h.doc_id for h in service.search(SearchRequest(query="stöd")).hits} == {"anhoriga", "flytt"}
+
+
+def test_sort_by_date_gives_the_same_results_newest_first(dev_settings: Any, embedder: Any) -> None:
+    from search.service import SearchService
+
+    service = SearchService(dev_settings, embedder=embedder)
+    best = service.search(SearchRequest(query="psykisk hälsa", k=100))
+    newest = service.search(SearchRequest(query="psykisk hälsa", k=100, sort="date"))
+    assert newest.total == best.total > 2 and newest.facets == best.facets
+    assert {h.doc_id for h in newest.hits} == {h.doc_id for h in best.hits}
+    dates = [h.published or "" for h in newest.hits]
+    assert dates == sorted(dates, reverse=True) and [h.doc_id for h in newest.hits] != [h.doc_id for h in best.hits]
+    with pytest.raises(QueryError, match="sort"):
+        service.search(SearchRequest(query="psykisk hälsa", sort="popularity"))
