@@ -74,7 +74,7 @@ UI: dict[str, dict[str, str]] = {
         "role_counties": "Län", "no_role": "utan roll", "search_results": "Sökresultat",
         "people_help": "Sök en person för att se parti, roller, dokument och citat.",
         "search_help": "Sök i regionernas dokument på svenska eller engelska.",
-        "sort_note": "Sorterat efter relevans.", "version": "version", "current_version": "Till dokumentet",
+        "sort_note": "Sortera:", "sort_relevance": "relevans", "sort_date": "datum (nyast först)", "version": "version", "current_version": "Till dokumentet",
         "changes": "Ändringar sedan förra versionen", "added": "Tillagt", "removed": "Borttaget",
         "with_changes": "med ändringar",
     },
@@ -104,7 +104,7 @@ UI: dict[str, dict[str, str]] = {
         "role_counties": "Counties", "no_role": "no role", "search_results": "Search results",
         "people_help": "Search a person to see party, roles, documents and quotes.",
         "search_help": "Search the regions' documents in Swedish or English.",
-        "sort_note": "Sorted by relevance.", "version": "version", "current_version": "To the document",
+        "sort_note": "Sort:", "sort_relevance": "relevance", "sort_date": "date (newest first)", "version": "version", "current_version": "To the document",
         "changes": "Changes since the previous version", "added": "Added", "removed": "Removed",
         "with_changes": "with changes",
     },
@@ -312,6 +312,9 @@ def _params_from(request: Request) -> SearchParams:
     lang = qp.get("lang") or None
     if lang not in (None, "sv", "en", "other"):
         raise QueryError("lang: one of sv, en, other")
+    sort = qp.get("sort") or "relevance"
+    if sort not in ("relevance", "date"):
+        raise QueryError("sort: relevance or date")
     return search_params(
         q=clean_query(qp.get("q", "")),
         k=ints("k", 10, MAX_K),
@@ -325,6 +328,7 @@ def _params_from(request: Request) -> SearchParams:
         since=since,
         until=until,
         lang=lang,  # type: ignore[arg-type]
+        sort=sort,  # type: ignore[arg-type]
     )
 
 

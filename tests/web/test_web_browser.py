@@ -99,6 +99,13 @@ def test_a_reader_walks_search_document_regions_person_and_feed(page: Any) -> No
     expect(page.locator("a.facet-link.active")).to_have_count(2)
     titles = page.locator("li.hit h2 a").all_inner_texts()
     assert titles and all("Skåne" not in t for t in titles)
+
+    page.locator("#sort-date").click()  # the same results, newest first
+    page.wait_for_url("**sort=date**")
+    assert "county=05" in page.url and "county=07" in page.url
+    dates = page.locator("li.hit .date").all_inner_texts()
+    assert sorted(page.locator("li.hit h2 a").all_inner_texts()) == sorted(titles)
+    assert dates == sorted(dates, reverse=True)
     results_url = page.url
 
     page.locator("li.hit h2 a").first.click()
