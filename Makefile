@@ -10,9 +10,22 @@ export REGIONSOK_MODEL_DIR := $(MODEL_DIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup chromium demo test lint bench clean
 
-setup: $(STAMP) $(MODEL_DIR)/.built
+setup: $(STAMP) $(MODEL_DIR)/.built chromium node_modules/.installed
+
+# The browser tests drive Debian's Chromium (never a downloaded one): install it when we can.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "Chromium is missing; run: sudo apt-get install -y chromium"; exit 1; fi
+
+# axe-core for the accessibility checks, pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing; run: sudo apt-get install -y npm"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,4 +55,4 @@ bench: setup
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache node_modules

@@ -17,8 +17,16 @@ Fields are scored as sets per document, micro-averaged over documents: ``countie
 accuracy. Acceptance (issue 4) is checked on dev and on seeds+dev: counties F1 = 1.0,
 people F1 ≥ 0.95, focus areas F1 ≥ 0.85, dates F1 ≥ 0.9.
 
-Run: .venv/bin/python bench/eval_extract.py [--errors]   (prints one JSON object; --errors
-also lists each wrong or missing value on stderr).
+``--set DIR`` scores instead any set in the format of ``../shared/dev-real``: ``DIR/docs.jsonl``
+with ``{"id", "url", "title", "kind", "text", "gold": {"counties", "organisations", "people":
+[{"name", "party", "role"}], "dates", "focus_areas", "target_groups"}}`` per line. Each text is
+extracted with its title as the only metadata (as ``regionsok extract --jsonl`` does with such a
+record). Matching follows ../shared/LABELS.md: people and organisations are compared as written
+(case and spacing folded), people also as name + party, dates as the ISO strings (``YYYY-MM-DD``,
+``YYYY-MM`` or ``YYYY``) the rules give.
+
+Run: .venv/bin/python bench/eval_extract.py [--set DIR] [--errors]   (prints one JSON object;
+--errors also lists each wrong or missing value on stderr).
 """
 
 from __future__ import annotations
@@ -93,8 +101,9 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "tp": tp, "fp": fp, "fn": fn}
 
 
-def score(cases: list[dict[str, Any]], predicted: list[Extraction], show_errors: bool) -> dict[str, Any]:
-    counts = {f: [0, 0, 0] for f in SET_FIELDS}
+def score(cases: list[dict[str, Any]], predicted: list[Extraction], show_errors: bool,
+          fields: tuple[str, ...] = SET_FIELDS) -> dict[str, Any]:
+    counts = {f: [0, 0, 0] for f in fields}
     kind_ok = 0
     for case, extraction in zip(cases, predicted, strict=True):
         got_json = extraction.to_json()
@@ -103,7 +112,7 @@ def score(cases: list[dict[str, Any]], predicted: list[Extraction], show_errors:
             kind_ok += 1
         elif show_errors:
             print(f"{case['id']} kind: got {got_json['kind']}, gold {gold['kind']}", file=sys.stderr)
-        for field in SET_FIELDS:
+        for field in fields:
             want = values(gold, field)
             if want is None:
                 continue
@@ -111,7 +120,7 @@ def score(cases: list[dict[str, Any]], predicted: list[Extraction], show_errors:
             counts[field][0] += len(got & want)
             counts[field][1] += len(got - want)
             counts[field][2] += len(want - got)
-            if show_errors and got != want and field not in ("people_names", "organisations"):
+            if show_errors and got != want and field != "people_names":
                 print(f"{case['id']} {field}: extra {sorted(got - want, key=str)} missing "
                       f"{sorted(want - got, key=str)}", file=sys.stderr)
     out: dict[str, Any] = {"documents": len(cases)}
@@ -141,11 +150,47 @@ def run(show_errors: bool = False) -> dict[str, Any]:
     return result
 
 
+REAL_FIELDS = ("counties", "people_names", "people", "organisations", "dates", "focus_areas", "target_groups")
+
+
+def load_set(directory: Path) -> list[dict[str, Any]]:
+    """The labelled cases of a set in dev-real's format (``directory/docs.jsonl``)."""
+    path = directory / "docs.jsonl"
+    if not path.is_file():
+        raise SystemExit(f"error: {path} does not exist (a set is a folder holding docs.jsonl)")
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+            case = {"id": doc["id"], "text": doc["text"], "meta": {"title": doc.get("title")},
+                    "gold": {"kind": doc["kind"], **doc["gold"]}}
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise SystemExit(f"error: {path}:{number}: not a labelled document ({error})") from None
+        for field in ("counties", "organisations", "people", "dates", "focus_areas", "target_groups"):
+            if not isinstance(case["gold"].get(field), list):
+                raise SystemExit(f"error: {path}:{number}: gold.{field} must be a list")
+        cases.append(case)
+    return cases
+
+
+def run_set(directory: Path, show_errors: bool = False) -> dict[str, Any]:
+    """Per-field P/R/F1 and kind accuracy of the extraction on one set in dev-real's format."""
+    cases = load_set(directory)
+    predicted = list(extract_many([(c["text"], c["meta"]) for c in cases]))
+    result = score(cases, predicted, show_errors, fields=REAL_FIELDS)
+    result["set"] = str(directory)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, metavar="DIR", help="score DIR/docs.jsonl (dev-real's format) instead")
     parser.add_argument("--errors", action="store_true", help="list wrong and missing values on stderr")
     args = parser.parse_args()
-    print(json.dumps(run(args.errors), ensure_ascii=False, indent=2))
+    result = run_set(args.set, args.errors) if args.set else run(args.errors)
+    print(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_CODE_VERSION = "1"
+_CODE_VERSION = "2"
 BATCH_SIZE = 32  # documents per nlp.pipe batch
 PAGE_SIZE = 500  # documents read from the store at a time by update_extractions
 

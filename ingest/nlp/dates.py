@@ -2,11 +2,15 @@
 
 Which dates count: the ones that say when something was published, decided or is valid.
 Full dates ("12 november 2019", "den 2 oktober 2017", "2019-11-12", "[2019-11-12]",
-"Jan 28, 2010") and month-year ("i maj 2008") always count. A day without a year
+"Jan 28, 2010", "Maj 28, 2014", "den första januari 2018", "sista oktober 2017") and
+month-year ("i maj 2008") always count; a span of days ("den 6–12 oktober") gives its first and last day. A day without a year
 ("den 5 oktober") takes the year of the closest full date before it, else of the first
 full date of the document. A bare year counts only in a validity phrase ("sedan 2017",
 "från och med 2020") in a sentence about an agreement or decision — otherwise years are
-too often budget years or history ("finansplanen för 2020").
+too often budget years or history ("finansplanen för 2020") — or in a phrase that dates
+something happening ("under 2024", "under våren 2016", "i slutet av 2018"), or as the period of
+a plan or agreement written after its name ("handlingsplan 2020–2023" gives 2020 and 2023).
+Diarienummer and report numbers ("KS 2018-212", "Dnr 2019-2020") are not dates.
 """
 
 from __future__ import annotations
@@ -37,7 +41,10 @@ _SV_FULL = re.compile(
     rf"(?<![\w])(\d{{1,2}})(?::e|:a)?\s+({_SV_MONTH_RE}|(?:{_SV_ABBR_RE})\.?)(?:\s+((?:19|20)\d\d))?(?![\w])",
     re.IGNORECASE,
 )
-_EN_MDY = re.compile(rf"(?<![\w])({_EN_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,\s*((?:19|20)\d\d)(?![\d])", re.IGNORECASE)
+# "Jan 28, 2010", also Mynewsdesk's Swedish "Maj 28, 2014" / "Okt 19, 2012".
+_MDY_MONTHS = {**_EN_MONTHS, **_SV_ABBR, **_SV_MONTHS}
+_MDY_MONTH_RE = "|".join(sorted(_MDY_MONTHS, key=len, reverse=True))
+_EN_MDY = re.compile(rf"(?<![\w])({_MDY_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,\s*((?:19|20)\d\d)(?![\d])", re.IGNORECASE)
 _MONTH_YEAR = re.compile(rf"\b({_SV_MONTH_RE})\s+((?:19|20)\d\d)(?![\d])", re.IGNORECASE)
 _YEAR_VALIDITY = re.compile(
     r"\b(sedan|från och med|fr\.\s?o\.\s?m\.|fr\.o\.m\.?|till och med|t\.\s?o\.\s?m\.|t\.o\.m\.?|"
@@ -46,6 +53,31 @@ _YEAR_VALIDITY = re.compile(
 )
 _YEAR_RANGE = re.compile(r"\b(?:för|under|gäller|perioden|avser)\s+(?:åren\s+)?((?:19|20)\d\d)\s*[–-]\s*((?:19|20)\d\d)(?![\d])",
                          re.IGNORECASE)
+# The period of a plan, budget or agreement written after its name: "handlingsplan 2020–2023",
+# "Kulturplan för Skåne 2013-2015", "för åren 2009-2010" (a span of at most 10 years).
+_PERIOD = re.compile(r"(?<=[^\W\d])[\s,:]+((?:19|20)\d\d)\s*[–-]\s*((?:19|20)\d\d)(?![\d-])")
+# Diarienummer and report numbers ("KS 2018-212", "Dnr 2019-2020/14", "Rapport 2020:3").
+_REFERENCE_BEFORE = re.compile(r"(dnr|diarienummer|diarienr|ärendenummer|ärende|rapport|nr|ks|rs|sn)\.?:?\s*$",
+                               re.IGNORECASE)
+# "mellan åren 2013–2018": a past period, background.
+_BACKGROUND_BEFORE = re.compile(r"\b(mellan|sedan)(\s+åren)?[\s,:]*$", re.IGNORECASE)
+# When something happens or is planned: "under 2024", "under våren 2016", "i slutet av 2018",
+# "från sommaren 2014", "hösten/vintern 2019", "under 2018 och 2019".
+_YEAR_WHEN = re.compile(
+    r"\b(?:(?:under|från och med|till och med|inför|antogs|antas|fortsätter|påbörjas|införs|startar)\s+(?:år\s+)?(?:(?:året|våren|hösten|sommaren|vintern)(?:/\w+)?\s+)?"
+    r"|(?:våren|hösten|sommaren|vintern)(?:/(?:våren|hösten|sommaren|vintern))?\s+"
+    r"|i\s+(?:början|slutet|mitten)\s+av\s+)((?:19|20)\d\d)(?:\s+och\s+((?:19|20)\d\d))?(?![\d-])",
+    re.IGNORECASE,
+)
+# "den första januari 2018", "sista oktober 2017", "den 1:a mars": ordinal days in words.
+_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "femte": 5, "sjätte": 6, "sjunde": 7,
+             "åttonde": 8, "nionde": 9, "tionde": 10}
+_ORDINAL_DATE = re.compile(
+    rf"\b({'|'.join(_ORDINALS)}|sista)\s+({_SV_MONTH_RE})(?:\s+((?:19|20)\d\d))?(?![\w])", re.IGNORECASE
+)
+# "Den 6–12 oktober": a span of days gives its first and its last day.
+_DAY_SPAN = re.compile(rf"(?<![\w-])(\d{{1,2}})\s*[–-]\s*(?P<last>\d{{1,2}})\s+({_SV_MONTH_RE})(?:\s+((?:19|20)\d\d))?(?![\w])",
+                       re.IGNORECASE)
 # A bare year is a validity date only in a sentence about an agreement, decision or rule.
 _AGREEMENT_WORDS = re.compile(
     r"överenskommels|avtal|beslut|gäller|giltig|undertecknad|antag|trädde i kraft|träder i kraft|förläng|"
@@ -116,12 +148,35 @@ def find_dates(text: str) -> list[FoundDate]:
             found.append(FoundDate(f"{y:04d}-{mo:02d}-{d:02d}", m.start()))
             covered.add(*m.span())
     for m in _EN_MDY.finditer(text):
-        mo = _EN_MONTHS[m[1].lower()]
+        mo = _MDY_MONTHS[m[1].lower()]
         y, d = int(m[3]), int(m[2])
         if free(*m.span()) and _valid(y, mo, d):
             found.append(FoundDate(f"{y:04d}-{mo:02d}-{d:02d}", m.start()))
             covered.add(*m.span())
     yearless: list[tuple[int, int, int]] = []  # (start, month, day)
+    for m in _ORDINAL_DATE.finditer(text):
+        mo = _SV_MONTHS[m[2].lower()]
+        if m[1].lower() == "sista":
+            d = 31 if mo in (1, 3, 5, 7, 8, 10, 12) else 30
+            if mo == 2:
+                d = 29 if m[3] and int(m[3]) % 4 == 0 else 28
+        else:
+            d = _ORDINALS[m[1].lower()]
+        if m[3] is not None:
+            found.append(FoundDate(f"{int(m[3]):04d}-{mo:02d}-{d:02d}", m.start()))
+        elif not (m[1].lower() == "sista" and mo == 2):
+            yearless.append((m.start(), mo, d))
+        covered.add(*m.span())
+    for m in _DAY_SPAN.finditer(text):
+        if not free(*m.span()):
+            continue
+        mo = _SV_MONTHS[m[3].lower()]
+        for d in (int(m[1]), int(m["last"])):
+            if m[4] is not None and _valid(int(m[4]), mo, d):
+                found.append(FoundDate(f"{int(m[4]):04d}-{mo:02d}-{d:02d}", m.start()))
+            elif 1 <= d <= 31:
+                yearless.append((m.start(), mo, d))
+        covered.add(*m.span())
     for m in _SV_FULL.finditer(text):
         if not free(*m.span()):
             continue
@@ -164,6 +219,25 @@ def find_dates(text: str) -> list[FoundDate]:
     for m in _YEAR_RANGE.finditer(text):
         if free(*m.span()) and _near_agreement(text, m.start()):
             found.append(FoundDate(m[1], m.start(1)))
+            found.append(FoundDate(m[2], m.start(2)))
+    for m in _PERIOD.finditer(text):
+        first, last = int(m[1]), int(m[2])
+        if (free(*m.span(1)) and free(*m.span(2)) and first < last <= first + 10
+                and not _REFERENCE_BEFORE.search(text, max(0, m.start() - 15), m.start(1))
+                and not _BACKGROUND_BEFORE.search(text, max(0, m.start() - 15), m.start(1))):
+            found.append(FoundDate(m[1], m.start(1)))
+            found.append(FoundDate(m[2], m.start(2)))
+            covered.add(m.start(1), m.end(2))
+    # A year of something happening counts from the dateline's year on: "under 2020" in a 2021
+    # text is the background of a statistic, "under 2024" in a 2024 text is the plan.
+    dateline = min((f for f in found if len(f.iso) == 10), key=lambda f: f.start, default=None)
+    since = int(dateline.iso[:4]) if dateline else 0
+    for m in _YEAR_WHEN.finditer(text):
+        if int(m[1]) < since:
+            continue
+        if free(*m.span(1)):
+            found.append(FoundDate(m[1], m.start(1)))
+        if m[2] is not None and free(*m.span(2)):
             found.append(FoundDate(m[2], m.start(2)))
     found.sort(key=lambda f: f.start)
     return found

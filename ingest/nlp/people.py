@@ -39,7 +39,7 @@ _FULL_NAME = re.compile(
 )
 # "(S)", "(s)", "(FP)", "(Vänsterpartiet)", "(Miljöpartiet de gröna)"
 _PARTY_TAG = re.compile(
-    rf"{_SP}*[(\[]\s*([A-Za-zÅÄÖåäö]{{1,3}}|[A-ZÅÄÖ][a-zåäö]+(?:{_SP}+de{_SP}+gröna)?)\s*[)\]]", re.IGNORECASE
+    rf"{_SP}*,?{_SP}*[(\[]\s*([A-Za-zÅÄÖåäö]{{1,3}}|[A-ZÅÄÖ][a-zåäö]+(?:{_SP}+de{_SP}+gröna)?)\s*[)\]]", re.IGNORECASE
 )
 _SPEECH = (
     "säger|sa|sade|berättar|berättade|menar|konstaterar|betonar|understryker|förklarar|tycker|"
@@ -56,6 +56,11 @@ _CONTACT_LABEL = re.compile(
 )
 # "Anna Svensson, S" / "Anna Svensson, Socialdemokraterna" in lists of office holders.
 _COMMA_PARTY = re.compile(rf"{_SP}*,{_SP}*(S|M|C|L|KD|V|MP|SD|FP|[A-ZÅÄÖ][a-zåäö]{{5,}})(?={_SP}*(?:[,.;\n]|$))")
+# "Anna Svensson Socialdemokraterna Ledamot" in member lists: the party in words after the name.
+_WORD_PARTY = re.compile(
+    rf"{_SP}+(Socialdemokraterna|Moderata{_SP}+[Ss]amlingspartiet|Moderaterna|Centerpartiet|Liberalerna|Folkpartiet"
+    rf"|Kristdemokraterna|Vänsterpartiet|Miljöpartiet|Sverigedemokraterna)(?![\w-])"
+)
 # "Ordförande: Anna Svensson", "Förste vice ordförande: …"
 _ROLE_LABEL = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,3}}){_SP}*:{_SP}*$")
 # A title alone on the line above a name, as in staff directories: "Verksamhetschef\nHelena …"
@@ -80,7 +85,7 @@ _STOP = frozenset(
     Doktor Dr Statsrådet Ministern Socialministern Sjukvårdsministern Landshövding Landshövdingen Direktör
     Region Regionen Kommun Kommunen Landstinget Länsstyrelsen Stad Staden Förbundet Socialdemokraterna
     Moderaterna Centerpartiet Liberalerna Kristdemokraterna Vänsterpartiet Miljöpartiet Sverigedemokraterna
-    Folkpartiet Sverige Sveriges Svenska Nationella Nationell Januari Februari Mars April Maj Juni Juli
+    Folkpartiet Moderata Sverige Sveriges Svenska Nationella Nationell Januari Februari Mars April Maj Juni Juli
     Augusti September Oktober November December Måndag Tisdag Onsdag Torsdag Fredag Lördag Söndag
     Gatan Vägen Box Besöksadress Postadress Org Nr Ja Nej Tack Hej God Välkommen Varför Hur Vad Vem Vilka
     Vilken Vilket Kan Ska Skall Vill Måste Får Har Hade Är Var Blir Blev Alla Många Flera Några Ingen Inga
@@ -102,6 +107,21 @@ _QUOTE_LINE = re.compile(
     rf"^{_SP}*(?:[-–—]|[”\"“»])\s*(?P<q>.+?)[”\"“«]?,?{_SP}+(?P<verb>{_SPEECH}){_SP}+(?P<tail>.+)$",
     re.MULTILINE | re.IGNORECASE,
 )
+
+
+_CREDIT_BEFORE = re.compile(rf"(?:^|\n|\s)(?:foto|fotograf|bild|photo|illustration){_SP}*[:/]{_SP}*$", re.IGNORECASE)
+
+
+def _party_in_signature(after: str) -> str | None:
+    """The party on the short lines under a signature: "Anna Berg\n\nGruppledare\n\nKristdemokraterna"."""
+    lines = [line.strip() for line in after[:160].splitlines() if line.strip()][:3]
+    for line in lines:
+        if len(line) > 40:
+            break
+        party = gazetteer.normalize_party(line.split()[0])
+        if party is not None and len(line.split()[0]) > 3:
+            return party
+    return None
 
 
 @dataclass(slots=True)
@@ -225,7 +245,10 @@ class PeopleFinder:
             return None
         for i, (_, _, w) in enumerate(words):
             inner_particle = 0 < i < len(words) - 1 and w in _PARTICLES
-            if (w in _STOP and not inner_particle) or _ORG_TAIL.search(w):
+            if (w in _STOP and not inner_particle) or _ORG_TAIL.search(w) or (i >= 2 and _is_role_word(w)):
+                if i >= 2:  # "Frank Holm Centerpartiet Ordförande": the name ends before the party
+                    words = words[:i]
+                    break
                 return None
         return words[0][0], words[-1][1], role
 
@@ -255,7 +278,7 @@ class PeopleFinder:
         party: str | None = None
         role: str | None = None
         evidence = False
-        tag = _PARTY_TAG.match(after) or _COMMA_PARTY.match(after)
+        tag = _PARTY_TAG.match(after) or _COMMA_PARTY.match(after) or _WORD_PARTY.match(after)
         if tag:
             party = gazetteer.normalize_party(tag.group(1))
             evidence = party is not None
@@ -263,6 +286,10 @@ class PeopleFinder:
         if role_label and _is_role_word(role_label.group(1).split()[-1]):
             evidence = True  # "Ordförande: Anna-Lena Danielsson, S"
             role = role_label.group(1).lower()
+        role_word_after = re.match(rf"{_SP}+([{_UP}][{_LO}]+)", after)
+        if role_word_after and _is_role_word(role_word_after.group(1)) and first in self._first_names:
+            evidence = True  # "Cecilia Holm Socialchef": a signature with the title after the name
+            role = role_word_after.group(1).lower()
         role_match = _ROLE_AFTER.match(after)
         if role_match:
             role = _role_of(role_match.group("role"))
@@ -290,15 +317,35 @@ class PeopleFinder:
             role = role_word
         if role is None:
             role = _role_before(text, start)
-            if role is not None and first in self._first_names:
-                evidence = True
+            if role is not None and (first in self._first_names or not self._is_common_word(first.casefold())):
+                evidence = True  # "nämndens sekreterare Annalena Asenov", also a first name SCB does not list
         if first in self._first_names and (_ENLIGT.search(before) or _SURNAME.search(name.lower())):
             evidence = True  # "enligt Anna Berg", "Emma Lindgren": a known first name and a surname
+        if first in self._first_names and not evidence and self._plain_surname(name, before, after):
+            evidence = True  # "har gett Karin Frid uppdraget": a known first name and a surname in a sentence
         if party is None:
             party = self._party_before(before)
+        if party is None and re.match(rf"{_SP}*\n", after):
+            party = _party_in_signature(after)
+        if _CREDIT_BEFORE.search(before):
+            return None  # "Foto: Anna Berg": a photo credit (LABELS.md leaves them out)
         if not evidence:
             return None
         return Mention(name=name, start=start, end=end, party=party, role=role)
+
+    def _plain_surname(self, name: str, before: str, after: str) -> bool:
+        """Whether the words after a known first name read as a surname inside a sentence.
+
+        Not an ordinary word ("Maria Ungdom" is a clinic), and not at the start of a line or
+        heading, where capitalised phrases are mostly titles.
+        """
+        rest = name.split()[1:]
+        if any(self._is_common_word(w.casefold()) and w.casefold() not in self._first_names for w in rest):
+            return False
+        if re.search(r"(?:[\w,]|[\w,][ \t]+(?:och|samt|eller)[ \t]*)[ \t]*$", before) is not None:
+            return True
+        # A name alone on its line, as in contact blocks and signatures.
+        return bool(re.search(r"(?:^|\n)[ \t]*$", before)) and bool(re.match(rf"{_SP}*(?:\n|$)", after))
 
     def _party_before(self, before: str) -> str | None:
         """ "Moderaternas gruppledare Anna Svensson", "S-politikern Anna Svensson"."""

@@ -58,9 +58,31 @@ _NAVIGATION = re.compile(
 )
 _POSTCODE_BEFORE = re.compile(r"\d{3}\s?\d{2}\s+$")
 _BODY_ORG = re.compile(
-    r"(?<![\w-])((?:[A-ZÅÄÖa-zåäö][a-zåäö]+-\s?och\s)?[A-ZÅÄÖa-zåäö][a-zåäö]{2,}(?:nämnden|styrelsen)|"
-    r"(?:Region|Kommun)fullmäktige)(?![\w-])"
+    r"(?<![\w-])((?:[A-ZÅÄÖa-zåäö][a-zåäö]+-\s?och\s)?[A-ZÅÄÖa-zåäö][a-zåäö]{2,}(?:nämnden|styrelsen|förvaltningen)|"
+    r"(?:[A-ZÅÄÖ]|[a-zåäö]+(?=sfullmäktige|fullmäktige))[a-zåäö]*fullmäktige|"
+    # Units written with a capital as a name: "Brukarrådet", "Socialroteln", "Beroendeenheten".
+    r"[A-ZÅÄÖ][a-zåäö]{2,}(?:rådet|roteln|enheten|utskottet|beredningen|kliniken)|"
+    r"(?:Region|Kommun)fullmäktige|Fullmäktige)(?![\w-])"
 )
+# Civil society and companies, as written: "Stiftelsen Lindra", "Kvinnojouren i Nora",
+# "Stadsmissionen", "Studieförbundet Vuxenskolan", "Lumell Associates AB".
+_NGO_OR_COMPANY = re.compile(
+    r"(?<![\w-])(?:(?:Stiftelsen|Föreningen|Studieförbundet|Riksförbundet|Kvinnojouren|Tjejjouren|Brottsofferjouren"
+    r"|Kvinno- och tjejjouren)(?: i)? [A-ZÅÄÖ][\w-]+(?: [A-ZÅÄÖ][\w-]+)?"
+    r"|[A-ZÅÄÖ][a-zåäö]*(?:[Ss]tadsmissionen|[Kk]vinnojouren|[Tt]jejjouren)"
+    r"|[A-ZÅÄÖ][\w&-]+(?: [A-ZÅÄÖ][\w&-]+){0,2} AB)(?![\w-])"
+)
+# Parties written out act as bodies ("Socialdemokraterna och Moderaterna presenterar").
+_PARTY_NAME = re.compile(
+    r"(?<![\w-])(Socialdemokraterna|Moderaterna|Centerpartiet|Liberalerna|Folkpartiet|Kristdemokraterna"
+    r"|Vänsterpartiet|Miljöpartiet|Sverigedemokraterna)(?: i Region [A-ZÅÄÖ][\w-]+)?(?![\w-])"
+)
+# Kommuner named bare that act: "Kiruna, Gällivare och Pajala har gått ihop", "Ale satsar".
+_ACTING_VERB = re.compile(
+    r"\s*(?:,\s*|\s+och\s+)?(?:har|ska|kommer|satsar|beslutade|beslutar|erbjuder|samarbetar|startar|inför|"
+    r"deltar|driver|tar|gör|inleder|planerar|arbetar|går|gick)\b"
+)
+
 
 # Bodies named by how a text introduces them: "ordförande i Samråd vård och omsorg",
 # "Novahuset, en ideell förening".
@@ -142,7 +164,9 @@ class FactsComponent:
         organisations: dict[str, None] = {}
         org_spans: list[tuple[int, int]] = []
         person_starts = [s for s, _ in facts.person_spans]  # in text order, disjoint
-        for ent in doc.ents:
+        ents = list(doc.ents)
+        absorbed: set[str] = set()  # parts of "Name (ACRONYM)", which the text then names by either
+        for ent in ents:
             if ent.label_ == "ORG":
                 org_spans.append((ent.start_char, ent.end_char))
             at = bisect_left(person_starts, ent.end_char)
@@ -154,13 +178,30 @@ class FactsComponent:
             if county:
                 counties.setdefault(county, None)
             if ent.label_ == "ORG":
-                organisations.setdefault(canonical, None)
+                name = _as_written(ent.text, canonical)
+                acronym = _acronym_after(text, ent, ents)
+                if acronym is not None:
+                    absorbed.update({name.casefold(), acronym.casefold()})
+                    organisations.setdefault(f"{name} ({acronym})", None)
+                elif name.casefold() not in absorbed:
+                    organisations.setdefault(name, None)
         # Bodies the gazetteer does not list, unless the words are a known name or place.
         known = [(e.start_char, e.end_char) for e in doc.ents]
         for m in _BODY_ORG.finditer(text):
             if not any(s < m.end() and m.start() < e for s, e in known):
                 name = m.group(1)
                 organisations.setdefault(name[0].upper() + name[1:], None)
+        person_ends = sorted(e for _, e in facts.person_spans)
+        for pattern in (_NGO_OR_COMPANY, _PARTY_NAME):
+            for m in pattern.finditer(text):
+                # A place inside the name is fine ("Kvinnojouren i Tranås"); a listed body is not.
+                if any(s < m.end() and m.start() < e for s, e in org_spans):
+                    continue
+                if pattern is _PARTY_NAME and _after_person(text, m.start(), person_ends):
+                    continue  # "Anna Berg, Socialdemokraterna": a member's party, not a body acting
+                organisations.setdefault(" ".join(m.group(0).split()), None)
+        for name in _acting_kommuner(doc):
+            organisations.setdefault(name, None)
         for m in _NAMED_BODY.finditer(text):
             group = "name" if m.group("name") else "name2"
             start, end = m.span(group)
@@ -169,11 +210,73 @@ class FactsComponent:
         if facts.county_hint and _OWN_COUNTY.search(text):
             counties.setdefault(facts.county_hint, None)
         facts.counties = sorted(counties)
-        facts.organisations = list(organisations)
+        facts.organisations = _unique_folded(organisations)
         facts.dates = unique_dates(find_dates(text))
         facts.amounts = find_amounts(text)
         facts.focus_areas, facts.target_groups = _concepts(doc, org_spans)
         return doc
+
+
+def _as_written(surface: str, canonical: str) -> str:
+    """An organisation's name as the text writes it (LABELS.md), without a genitive s.
+
+    "Region Skånes sjukvårdsnämnd" names Region Skåne; "Västerås stads" names Västerås stad.
+    """
+    name = " ".join(surface.split())
+    if name.casefold() == canonical.casefold() + "s" or (
+        name.endswith("s") and name[:-1].casefold() in _org_phrases()
+    ):
+        name = name[:-1]
+    return name
+
+
+@lru_cache(maxsize=1)
+def _org_phrases() -> frozenset[str]:
+    return frozenset(e.phrase.casefold() for e in gazetteer.entries() if e.label == "ORG")
+
+
+@lru_cache(maxsize=1)
+def _kommun_names() -> frozenset[str]:
+    return frozenset(k.name for k in gazetteer.kommun_records())
+
+
+def _acting_kommuner(doc: Any) -> list[str]:
+    """Bare kommun names that are the subject of an action, with the names coordinated with them."""
+    text = doc.text
+    places = [e for e in doc.ents if e.label_ == "PLACE" and e.ent_id_.partition("|")[2] in _kommun_names()]
+    out: list[str] = []
+    run: list[Any] = []
+    for ent in places:
+        if run and re.fullmatch(r"\s*(?:,|och)\s*", text[run[-1].end_char : ent.start_char]):
+            run.append(ent)
+        else:
+            run = [ent]
+        before = text[max(0, run[0].start_char - 3) : run[0].start_char]
+        starts_clause = run[0].start_char == 0 or re.search(r"(?:^|[.!?:]\s|\n)\s*$", before) is not None
+        if starts_clause and _ACTING_VERB.match(text, ent.end_char):
+            out.extend(e.text for e in run if e.text not in out)
+    return out
+
+
+def _acronym_after(text: str, ent: Any, ents: list[Any]) -> str | None:
+    """The acronym the text gives in parentheses right after an organisation, "SKR" in "… (SKR)"."""
+    m = re.match(r"\s*\(([A-ZÅÄÖ][A-ZÅÄÖa-zåäö-]{1,9})\)", text[ent.end_char : ent.end_char + 14])
+    if m is None or not m.group(1)[:2].isupper():
+        return None
+    return m.group(1)
+
+
+def _after_person(text: str, start: int, person_ends: list[int]) -> bool:
+    at = bisect_left(person_ends, start + 1)
+    return at > 0 and re.fullmatch(r"[\s,(–-]*", text[person_ends[at - 1] : start]) is not None
+
+
+def _unique_folded(names: dict[str, None]) -> list[str]:
+    """Names in order of appearance, each once regardless of case."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.casefold(), name)
+    return list(seen.values())
 
 
 _SV_WORDS = frozenset("och att det som på är för med har av till inte den om ett de vi kan ska från".split())
@@ -188,30 +291,78 @@ def _mostly_english(text: str) -> bool:
     return english >= 3 and english > 2 * swedish
 
 
+LEAD_CHARS = 400  # the opening of a text, where its subject is stated
+ENUMERATION = 4  # focus areas in one part that make it a list of what a measure covers
+BLOCK_CHARS = 500  # ... and long texts into parts of about this size
+BLOCKS = 8  # a text is cut into this many parts to tell a recurring subject from a passing word
+
+
 def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
-    """Focus areas and target groups named substantively: not in menus, tag lists or "Läs mer"
-    links, not inside an organisation's name, and only in Swedish text (the taxonomy's
-    Swedish synonyms would half-match English words such as "suicide")."""
+    """Focus areas and target groups the text addresses substantively (LABELS.md).
+
+    Not in menus, tag lists or "Läs mer" links, and not inside an organisation's name. A
+    concept counts when the opening of the text names it, or when it recurs in at least two
+    of the text's parts: one passing word in a long text is not a measure or a priority.
+    English texts are matched on the English labels and synonyms (LABELS.md: English texts
+    get the same slugs), since the Swedish synonyms half-match English words ("suicide").
+    """
     text = doc.text
-    if _mostly_english(text):
-        return [], []
     masked = [*org_spans, *((m.start(), m.end()) for m in _NAVIGATION.finditer(text))]
     if masked:
         chars = list(text)
         for start, end in masked:
             chars[start:end] = " " * (end - start)
         text = "".join(chars)
-    # Through the token array: creating a Token object per word costs more than the matching.
-    strings = doc.vocab.strings
-    lemmas = [
-        (idx, strings[int(lemma)]) for lemma, idx in doc.to_array([LEMMA, IDX]).tolist() if not text[idx].isspace()
-    ]
     taxonomy = load_taxonomy()
-    slugs = taxonomy.match_document(text, lemmas=lemmas)
+    english = _mostly_english(text)
+    if english:
+        def match(start: int, end: int) -> set[str]:
+            return set(taxonomy.match_query(text[start:end]))
+    else:
+        # Through the token array: creating a Token object per word costs more than the matching.
+        strings = doc.vocab.strings
+        lemmas = [
+            (idx, strings[int(lemma)]) for lemma, idx in doc.to_array([LEMMA, IDX]).tolist()
+            if not text[idx].isspace()
+        ]
+        offsets = [idx for idx, _ in lemmas]
+
+        def match(start: int, end: int) -> set[str]:
+            part = lemmas[bisect_left(offsets, start) : bisect_left(offsets, end)]
+            shifted = [(idx - start, lemma) for idx, lemma in part]
+            return set(taxonomy.match_document(text[start:end], lemmas=shifted))
+
+    everywhere = match(0, len(text))
+    if not everywhere:
+        return [], []
+    lead_end = _cut(text, min(len(text), LEAD_CHARS))
+    kept = match(0, lead_end) & everywhere
+    if len(kept) < len(everywhere) and len(text) > LEAD_CHARS:
+        blocks = max(BLOCKS, len(text) // BLOCK_CHARS)
+        bounds = [0] + [_cut(text, len(text) * i // blocks) for i in range(1, blocks)] + [len(text)]
+        seen: dict[str, int] = {}
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            if end > start:
+                here = match(start, end)
+                for slug in here:
+                    seen[slug] = seen.get(slug, 0) + 1
+                # A part that enumerates several areas lists what a measure or agreement covers.
+                if sum(taxonomy[s].kind == "focus_area" for s in here) >= ENUMERATION:
+                    kept |= here & everywhere
+        kept |= {slug for slug, blocks in seen.items() if blocks >= 2} & everywhere
+    # A target group is who a measure is for: one clear naming is enough ("för unga vuxna").
+    kept |= {s for s in everywhere if taxonomy[s].kind == "target_group"}
+    ordered = [s for s in taxonomy.slugs() if s in kept]
     return (
-        [s for s in slugs if taxonomy[s].kind == "focus_area"],
-        [s for s in slugs if taxonomy[s].kind == "target_group"],
+        [s for s in ordered if taxonomy[s].kind == "focus_area"],
+        [s for s in ordered if taxonomy[s].kind == "target_group"],
     )
+
+
+def _cut(text: str, at: int) -> int:
+    """``at`` moved forward to the next whitespace, so no word is cut in two."""
+    m = re.compile(r"\s").search(text, at)
+    return m.start() if m else len(text)
 
 
 def _register() -> None:

@@ -102,3 +102,48 @@ def test_party_words_and_office_lists() -> None:
     )
     parties = {p.name: p.party for p in extract_text(text).people}
     assert parties == {"Irén Lejegren": "S", "Daniel Hill": "S", "Anna-Lena Danielsson": "S", "Lars Bäckström": "V"}
+
+
+def _names(text: str) -> dict[str, str | None]:
+    return {p.name: p.party for p in extract_text(text).people}
+
+
+def test_person_named_in_a_plain_sentence_without_party_or_title() -> None:
+    names = _names("Kulturministern har gett Helena Bergvik i uppdrag att samordna arbetet.")
+    assert "Helena Bergvik" in names
+
+
+def test_coordinated_names_are_two_people() -> None:
+    names = _names("Seminariet leddes av Tomas Ekdal och Sofia Runeberg från länsstyrelsen.")
+    assert {"Tomas Ekdal", "Sofia Runeberg"} <= set(names)
+
+
+def test_members_listed_with_party_in_words_and_a_title_after() -> None:
+    names = _names(
+        "Ledamöter\nKarl Wettergren Centerpartiet Ordförande\nLinnea Boström Moderata Samlingspartiet Ersättare\n"
+        "Åsa Fjällström Socialdemokraterna Ledamot"
+    )
+    assert names == {"Karl Wettergren": "C", "Linnea Boström": "M", "Åsa Fjällström": "S"}
+
+
+def test_signature_with_title_after_the_name_and_name_alone_on_a_line() -> None:
+    names = _names("Beslutet expedieras.\nMonika Stenvall Socialchef\n\nPresskontakt\n    Johan Eklöf\n")
+    assert {"Monika Stenvall", "Johan Eklöf"} <= set(names)
+
+
+def test_capitalised_heading_words_are_not_people() -> None:
+    assert _names("Anna Vård Och Omsorg\n\nTider och platser för vaccinering.") == {}
+
+
+def test_photo_credits_are_not_people() -> None:
+    assert "Jonas Fältström" not in _names("Foto: Jonas Fältström\n\nKommunen bygger en ny simhall.")
+
+
+def test_party_tag_after_a_comma_and_party_under_a_signature() -> None:
+    assert _names("För mer information:\n\nBirgitta Lönn, (M), nämndens ordförande") == {"Birgitta Lönn": "M"}
+    signed = _names("Vad tänker majoriteten göra?\n\n  Olof Granström\n\n  Gruppledare\n\n  Vänsterpartiet Kumla")
+    assert signed == {"Olof Granström": "V"}
+
+
+def test_title_before_a_name_whose_first_name_is_rare() -> None:
+    assert "Sigvor Ammelin" in _names("Frågor besvaras av nämndens sekreterare Sigvor Ammelin.")

@@ -28,13 +28,39 @@ def test_lanets_kommuner_takes_the_county_of_the_source() -> None:
     assert extract_text(text, county_hint="13").counties == ("13",)
 
 
-def test_organisations_are_canonical() -> None:
+def test_organisations_are_named_as_written() -> None:
     extraction = extract_text(
         "Sveriges Kommuner och Landsting (SKL) och VGR har tillsammans med regeringen och Länsstyrelsen "
-        "i Skåne tagit fram stödet. Kommunstyrelsen i Lund beslutade."
+        "i Skåne tagit fram stödet. Kommunstyrelsen i Lund beslutade. SKL följer upp."
     )
-    assert {"Sveriges Kommuner och Landsting", "Västra Götalandsregionen", "Regeringen",
-            "Länsstyrelsen i Skåne län", "Kommunstyrelsen"} <= set(extraction.organisations)
+    assert {"Sveriges Kommuner och Landsting (SKL)", "VGR", "regeringen", "Länsstyrelsen i Skåne",
+            "Kommunstyrelsen"} <= set(extraction.organisations)
+    assert "SKL" not in extraction.organisations  # the same body as "… (SKL)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # Bare kommuner that act, coordinated.
+        ("Bjurholm, Vindeln och Nordmaling har startat en gemensam familjecentral.",
+         {"Bjurholm", "Vindeln", "Nordmaling"}, set()),
+        ("Stugan ligger nära Vindeln i ett lugnt område.", set(), {"Vindeln"}),
+        # Nämnder, förvaltningar, fullmäktige and named units.
+        ("Omsorgsförvaltningen och Beroendeenheten har tagit fram rutinen. Landstingsfullmäktige godkände den.",
+         {"Omsorgsförvaltningen", "Beroendeenheten", "Landstingsfullmäktige"}, set()),
+        # NGOs and companies that act.
+        ("Kvinnojouren i Tranås och Stiftelsen Solrosen erbjuder samtal. Norrskensbygg AB bygger huset.",
+         {"Kvinnojouren i Tranås", "Stiftelsen Solrosen", "Norrskensbygg AB"}, set()),
+        ("Stadsmissionen öppnar ett nytt härbärge i vinter.", {"Stadsmissionen"}, set()),
+        # Parties written out act; a member's party after the name does not.
+        ("Miljöpartiet och Liberalerna lägger fram ett förslag.", {"Miljöpartiet", "Liberalerna"}, set()),
+        ("– Vi behöver mer stöd, säger Karin Wessel, Vänsterpartiet.", set(), {"Vänsterpartiet"}),
+    ],
+)
+def test_organisations_that_act(text: str, expected: set[str], absent: set[str]) -> None:
+    found = set(extract_text(text).organisations)
+    assert expected <= found
+    assert not absent & found
 
 
 @pytest.mark.parametrize(
@@ -47,6 +73,19 @@ def test_organisations_are_canonical() -> None:
         ("I länet finns en överenskommelse sedan 2017.", ("2017",)),
         ("Arbetet startade i maj 2008 inom SKL.", ("2008-05",)),
         ("I finansplanen för 2020 finns förslag. Föreningen har funnits sedan 2008.", ()),
+        # Plan and agreement periods give both years; reference numbers are no dates.
+        ("Nämnden antog en handlingsplan mot ensamhet 2022–2025.", ("2022", "2025")),
+        ("Ärendet har Dnr 2021-2022 och gäller kulturhuset.", ()),
+        ("Föreningen drev mellan åren 2004-2009 ett projekt om läxhjälp.", ()),
+        # Dated events and ordinal days; a day without a year takes the dateline's year.
+        ("Publicerad 3 mars 2027\n\nMässan hålls den 14 april i Umeå.", ("2027-03-03", "2027-04-14")),
+        ("Från och med den första juli 2026 gäller nya regler.", ("2026-07-01",)),
+        ("Bidraget betalas ut till sista juni 2031.", ("2031-06-30",)),
+        ("Publicerad 2 maj 2025\n\nTemaveckan pågår den 5-9 maj i hela länet.",
+         ("2025-05-02", "2025-05-05", "2025-05-09")),
+        ("Pressmeddelande • Okt 3, 2029 10:00 CEST", ("2029-10-03",)),
+        # Years of planned work count from the dateline's year on; a past year's statistic does not.
+        ("2026-02-10\n\nUnder 2025 fick 40 personer stöd. Bygget startar under hösten 2026.", ("2026-02-10", "2026")),
     ],
 )
 def test_dates_in_swedish_formats(text: str, dates: tuple[str, ...]) -> None:
@@ -65,7 +104,22 @@ def test_amounts_in_sek() -> None:
     ("text", "title", "kind"),
     [
         ("PRESSMEDDELANDE\n\nRegionen satsar på vården.", None, "press_release"),
-        ("Regionen satsar. – Det är bra, säger regionrådet Anna Berg (S).", None, "press_release"),
+        # Quoted speech is no label: a region's news item that quotes a politician is a web page.
+        ("Regionen satsar. – Det är bra, säger regionrådet Anna Berg (S).", None, "web_page"),
+        ("Nyhet\n\nKommunen öppnar en ny träffpunkt. – Vi är glada, säger Eva Lind.", "Ny träffpunkt", "web_page"),
+        ("Gå direkt till innehåll\n\nNyhet - \n\nStaden inrättar fler platser.", "Fler platser", "press_release"),
+        ("Pressmeddelande från Finansdepartementet\n\nRegeringen ger besked.", None, "press_release"),
+        ("Ärende 4. Förslag till beslut: nämnden godkänner avtalet.", "Tjänsteskrivelse om boendestöd",
+         "decision"),
+        ("KALLELSE\n\nSocialnämnden sammanträder i stadshuset.", None, "decision"),
+        ("Regionstyrelsen beslutade att bygga en ny vårdcentral.", "Nyheter från regionstyrelsens möte 3 maj",
+         "decision"),
+        ("• § 5 Val av justerare\n• § 6 Godkännande av dagordningen\nUpprop förrättades.", None, "decision"),
+        ("En särskild utredare ska se över tillsynen.", "Bättre tillsyn av boenden, Dir. 2031:7", "decision"),
+        ("Granskningen visar brister i styrningen.", "Revisionsrapport om styrning av hemtjänsten", "report"),
+        ("Forskarna har följt tre kommuner.", "Ny rapport visar att stödet brister", "web_page"),
+        ("Gäller för: kommunerna i länet. Godkänd av: förbundet.", "Länsöverenskommelse om missbruksvård",
+         "agreement"),
         ("Denna överenskommelse gäller från och med 2020.", "Överenskommelse om samverkan", "agreement"),
         ("§ 12 Regionstyrelsen beslutar att anta planen.", "Protokoll regionstyrelsen", "decision"),
         ("Öppettider och adress till vårdcentralen.", "Vårdcentralen Centrum", "web_page"),

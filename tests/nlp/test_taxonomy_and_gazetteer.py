@@ -77,3 +77,28 @@ def test_gazetteer_counties_kommuner_and_parties() -> None:
     assert gazetteer.normalize_party("(SKL)") is None
     with pytest.raises(ConfigError):
         gazetteer.region_name("99")
+
+
+def test_a_passing_word_late_in_a_long_text_is_not_a_focus_area() -> None:
+    body = ("Regionen bygger ut kollektivtrafiken med fler turer på landsbygden och nya busslinjer. " * 8
+            + "Resenärer kan läsa om hjälp vid psykisk ohälsa på regionens webbplats.")
+    assert "mental_health" not in extract_text("Fler bussar i länet\n\n" + body).focus_areas
+
+
+def test_a_subject_stated_in_the_opening_or_recurring_is_a_focus_area() -> None:
+    opening = "Kommunen satsar på suicidprevention i skolorna. " + "Arbetet sker med lärare och elever. " * 12
+    recurring = ("Nämnden har gått igenom budgeten för året. " * 6 + "Stödet vid spelberoende ska byggas ut. "
+                 + "Nämnden har gått igenom lokalerna. " * 6 + "Behandlingen av spelberoende blir gratis.")
+    assert "suicide_prevention" in extract_text(opening).focus_areas
+    assert "gambling" in extract_text(recurring).focus_areas
+
+
+def test_english_texts_get_the_same_slugs() -> None:
+    text = ("The region opens a new clinic for suicide prevention, where young people can get support "
+            "within a week. The clinic works with schools and social services.")
+    assert "suicide_prevention" in extract_text(text).focus_areas
+
+
+def test_target_groups_named_in_compound_words() -> None:
+    found = extract_text("Mottagningen tar emot unga med drogproblem och kvinnor som drabbats av våld i hemmet.")
+    assert {"people_with_substance_abuse", "violence_victims"} <= set(found.target_groups)
