@@ -364,6 +364,9 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
         kept |= {slug for slug, blocks in seen.items() if blocks >= 2} & everywhere
     # A target group is who a measure is for: one clear naming is enough ("för unga vuxna").
     kept |= {s for s in everywhere if taxonomy[s].kind == "target_group"}
+    # LABELS.md pairs them: a text substantively about missbruk is about the people who have it.
+    if "substance_abuse" in kept:
+        kept.add("people_with_substance_abuse")
     ordered = [s for s in taxonomy.slugs() if s in kept]
     return (
         [s for s in ordered if taxonomy[s].kind == "focus_area"],
