@@ -58,11 +58,19 @@ _NAVIGATION = re.compile(
 )
 _POSTCODE_BEFORE = re.compile(r"\d{3}\s?\d{2}\s+$")
 _BODY_ORG = re.compile(
-    r"(?<![\w-])((?:[A-ZÅÄÖa-zåäö][a-zåäö]+-\s?och\s)?[A-ZÅÄÖa-zåäö][a-zåäö]{2,}(?:nämnden|styrelsen|förvaltningen)|"
+    r"(?<![\w-])((?:[A-ZÅÄÖa-zåäö][a-zåäö]+-\s?och\s)?[A-ZÅÄÖa-zåäö][a-zåäö]{2,}(?:nämnden|styrelsen|förvaltningen)"
+    r"|"
     r"(?:[A-ZÅÄÖ]|[a-zåäö]+(?=sfullmäktige|fullmäktige))[a-zåäö]*fullmäktige|"
-    # Units written with a capital as a name: "Brukarrådet", "Socialroteln", "Beroendeenheten".
-    r"[A-ZÅÄÖ][a-zåäö]{2,}(?:rådet|roteln|enheten|utskottet|beredningen|kliniken)|"
-    r"(?:Region|Kommun)fullmäktige|Fullmäktige)(?![\w-])"
+    # Units written with a capital as a name: "Brukarrådet", "Socialroteln", "Beroendeenheten",
+    # "Barn- och ungdomspsykiatrin", "Vuxenavdelningen", "Regionkontoret".
+    r"(?:[A-ZÅÄÖ][a-zåäö]+-\s?och\s[a-zåäö]+|[A-ZÅÄÖ][a-zåäö]{2,})"
+    r"(?:rådet|roteln|enheten|utskottet|beredningen|kliniken|psykiatrin|avdelningen|kontoret|hälsan)|"
+    r"(?:Region|Kommun)fullmäktige|Fullmäktige)(?=s?(?![\w-]))"  # also the genitive: "Socialnämndens"
+)
+# A body of a named region or kommun, as written: "Region Skånes kulturnämnd", "Ale kommuns socialnämnd".
+_OWNED_BODY = re.compile(
+    r"(?<![\w-])((?:Region|Landstinget) [A-ZÅÄÖ][\w-]+s|[A-ZÅÄÖ][\w-]+ (?:kommuns|stads)) "
+    r"([a-zåäö]+(?:nämnd|styrelse|förvaltning)(?:en)?)(?![\w-])"
 )
 # Civil society and companies, as written: "Stiftelsen Lindra", "Kvinnojouren i Nora",
 # "Stadsmissionen", "Studieförbundet Vuxenskolan", "Lumell Associates AB".
@@ -72,10 +80,12 @@ _NGO_OR_COMPANY = re.compile(
     r"|[A-ZÅÄÖ][a-zåäö]*(?:[Ss]tadsmissionen|[Kk]vinnojouren|[Tt]jejjouren)"
     r"|[A-ZÅÄÖ][\w&-]+(?: [A-ZÅÄÖ][\w&-]+){0,2} AB)(?![\w-])"
 )
-# Parties written out act as bodies ("Socialdemokraterna och Moderaterna presenterar").
+# Parties and coalitions written out act as bodies ("Socialdemokraterna och Moderaterna presenterar").
 _PARTY_NAME = re.compile(
     r"(?<![\w-])(Socialdemokraterna|Moderaterna|Centerpartiet|Liberalerna|Folkpartiet|Kristdemokraterna"
     r"|Vänsterpartiet|Miljöpartiet|Sverigedemokraterna)(?: i Region [A-ZÅÄÖ][\w-]+)?(?![\w-])"
+    # Coalitions of parties that govern together: "Koalition för Östergötland", "Alliansen".
+    r"|(?:Koalition|Allians|Alliansen) för [A-ZÅÄÖ][\w-]+|Alliansen(?![\w-])"
 )
 # Kommuner named bare that act: "Kiruna, Gällivare och Pajala har gått ihop", "Ale satsar".
 _ACTING_VERB = re.compile(
@@ -200,6 +210,8 @@ class FactsComponent:
                 if pattern is _PARTY_NAME and _after_person(text, m.start(), person_ends):
                     continue  # "Anna Berg, Socialdemokraterna": a member's party, not a body acting
                 organisations.setdefault(" ".join(m.group(0).split()), None)
+        for m in _OWNED_BODY.finditer(text):
+            organisations.setdefault(f"{m.group(1)} {m.group(2)}", None)
         for name in _acting_kommuner(doc):
             organisations.setdefault(name, None)
         for m in _NAMED_BODY.finditer(text):
@@ -352,6 +364,9 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
         kept |= {slug for slug, blocks in seen.items() if blocks >= 2} & everywhere
     # A target group is who a measure is for: one clear naming is enough ("för unga vuxna").
     kept |= {s for s in everywhere if taxonomy[s].kind == "target_group"}
+    # LABELS.md pairs them: a text substantively about missbruk is about the people who have it.
+    if "substance_abuse" in kept:
+        kept.add("people_with_substance_abuse")
     ordered = [s for s in taxonomy.slugs() if s in kept]
     return (
         [s for s in ordered if taxonomy[s].kind == "focus_area"],

@@ -127,3 +127,12 @@ def test_amounts_in_sek() -> None:
 )
 def test_kind_of_document(text: str, title: str | None, kind: str) -> None:
     assert extract_text(text, title=title).kind == kind
+
+
+def test_bodies_of_a_named_region_and_coalitions_as_written() -> None:
+    found = set(extract_text(
+        "Region Hallands kulturnämnd och Barn- och ungdomspsykiatrin har beslutat om stödet. "
+        "Koalition för Halland står bakom förslaget. Omsorgsnämndens ordförande välkomnar det."
+    ).organisations)
+    assert {"Region Hallands kulturnämnd", "Barn- och ungdomspsykiatrin", "Koalition för Halland",
+            "Omsorgsnämnden"} <= found

@@ -102,3 +102,9 @@ def test_english_texts_get_the_same_slugs() -> None:
 def test_target_groups_named_in_compound_words() -> None:
     found = extract_text("Mottagningen tar emot unga med drogproblem och kvinnor som drabbats av våld i hemmet.")
     assert {"people_with_substance_abuse", "violence_victims"} <= set(found.target_groups)
+
+
+def test_a_text_about_missbruk_is_about_people_with_missbruk() -> None:
+    found = extract_text("Kommunen bygger ut missbruksvården med en ny öppenmottagning för alkohol och narkotika.")
+    assert "substance_abuse" in found.focus_areas
+    assert "people_with_substance_abuse" in found.target_groups
