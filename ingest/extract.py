@@ -29,6 +29,24 @@ log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 40  # below this, a "document" is a stub (a redirect page, an empty listing)
 
+# A stored URL becomes a link on the web page, so crawled and JSONL content may only carry
+# http(s) ones: javascript:, data:, vbscript: or file: from hostile input would be stored XSS
+# (or point a reader's browser at their own disk). Files ingested from a local folder are the
+# one exception: their URL is the file's own file:// URI, built by ingest, not read from input.
+WEB_SCHEMES = frozenset({"http", "https"})
+LOCAL_FILE_SOURCE = "file"
+
+
+def url_scheme_problem(url: str, source: str | None) -> str | None:
+    """Why ``url`` may not be stored as a document's address, or None when it may."""
+    scheme = urlsplit(url.strip()).scheme.lower() if url else ""
+    if scheme in WEB_SCHEMES:
+        return None
+    if scheme == "file" and source == LOCAL_FILE_SOURCE:
+        return None
+    shown = f"{scheme}:" if scheme else "no scheme"
+    return f"URL scheme not allowed ({shown}): only http:// and https:// addresses are stored"
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
@@ -36,6 +54,8 @@ class ExtractOptions:
 
     max_bytes: int = 10 * 1024 * 1024
     min_text_chars: int = MIN_TEXT_CHARS
+    # False only where nothing is stored or linked (`regionsok extract` prints fields).
+    check_url_scheme: bool = True
 
 
 def sniff_format(page: FetchedPage) -> str:
@@ -59,6 +79,10 @@ def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Do
     """Turn one page into a document (never raises for bad input)."""
     options = options or ExtractOptions()
     where = page.final_url or page.url
+    for url in (page.url, page.final_url) if options.check_url_scheme else ():
+        problem = url_scheme_problem(url, page.source) if url is not None else None
+        if problem:
+            return Rejected(where, problem)
     size = len(page.body)
     if size == 0:
         return Rejected(where, "empty file")
