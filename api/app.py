@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ApiState, IndexUnavailable
+from api.headers import SecurityHeaders
 from api.routes import documents, export, facets, health, people, regions, search, web
 from api.schemas.common import ErrorBody, FieldError
 from regionsok.errors import QueryError, RegionsokError
@@ -120,4 +121,6 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     for module in (search, regions, people, documents, facets, health, export, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost, so error answers (404, 422, 500) carry the headers too.
+    app.add_middleware(SecurityHeaders)
     return app
