@@ -11,14 +11,14 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.boilerplate import strip_boilerplate
-from ingest.decode import decode_bytes, looks_binary
+from ingest.decode import decode_bytes, looks_binary, wide_text_as_utf8
 from ingest.kind import classify_kind
 from ingest.language import detect_language
 from ingest.published import find_published, parse_date
@@ -90,6 +90,9 @@ def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Do
         return Rejected(
             where, f"too large: {size / 1e6:.1f} MB exceeds the {options.max_bytes / 1e6:.1f} MB limit"
         )
+    wide = wide_text_as_utf8(page.body, page.content_type)
+    if wide is not None:
+        page = replace(page, body=wide[0], content_type=wide[1])
     fmt = sniff_format(page)
     if fmt == "pdf":
         result = _from_pdf(page)
