@@ -1,4 +1,8 @@
-"""Security headers on every HTTP response, API and web page alike.
+"""Security headers on every HTTP response, API and web page alike; over-long URLs refused.
+
+A query string over ``MAX_QUERY_STRING_BYTES`` is answered 414 before any route parses it
+(no parameter needs more: ``q`` is at most 500 characters). ``api.server`` raises h11's
+buffer to ``MAX_REQUEST_HEAD_BYTES`` so such a request reaches this check at all.
 
 The web page has no inline script or style (see api/templates), so its policy allows only
 the site's own files: a link planted in crawled content cannot run script, load from
@@ -9,7 +13,12 @@ policy that allows exactly that and nothing more.
 
 from __future__ import annotations
 
+import json
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_QUERY_STRING_BYTES = 16 * 1024
+MAX_REQUEST_HEAD_BYTES = 4 * 1024 * 1024
 
 STRICT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -54,4 +63,18 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
+        if len(scope.get("query_string", b"")) > MAX_QUERY_STRING_BYTES:
+            await _too_long(send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
+
+
+async def _too_long(send: Send) -> None:
+    body = json.dumps({
+        "detail": f"URI too long: the query string may be at most {MAX_QUERY_STRING_BYTES} bytes",
+        "errors": [],
+    }).encode()
+    await send({"type": "http.response.start", "status": 414, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+    ]})
+    await send({"type": "http.response.body", "body": body})
