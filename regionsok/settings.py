@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         description="The one directory holding everything the product writes: the SQLite "
         "store, the index files, the built model and the run reports.",
     )
+    index_lock_wait_seconds: float = Field(
+        default=1800.0, ge=0,
+        description="How long the nightly job's index stage waits for a manual `regionsok index` "
+        "holding the index lock to finish before it fails that stage (a manual run itself "
+        "fails at once, exit code 3).",
+    )
     embedding_model: str | None = Field(
         default=None,
         description="A sentence-transformers model name or path to use instead of the bundled "
