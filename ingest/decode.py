@@ -9,6 +9,7 @@ UTF-16 and UTF-32 are recognised by their BOM only (without one they look like b
 from __future__ import annotations
 
 import codecs
+import io
 import re
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -47,6 +48,43 @@ def wide_text_as_utf8(data: bytes, content_type: str = "") -> tuple[bytes, str] 
         return None
     base = _CHARSET_PARAM.sub("", content_type).strip()
     return text.encode("utf-8"), f"{base}; charset=utf-8" if base else "text/plain; charset=utf-8"
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_OTHER_ARCHIVES = ((b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"PK\x03\x04", "zip"),
+                   (b"\x28\xb5\x2f\xfd", "zstd"), (b"7z\xbc\xaf\x27\x1c", "7z"))
+
+
+class CompressedError(ValueError):
+    """Compressed bytes that cannot be read as a page (the message is the user's reason)."""
+
+
+def gunzipped(data: bytes, max_bytes: int) -> bytes | None:
+    """The content of gzip ``data`` (None when not gzip), read at most ``max_bytes`` far.
+
+    Raises CompressedError for a gzip stream that is corrupt or expands past ``max_bytes``
+    (a gzip bomb stops there, it is never inflated whole), and for the other archive
+    formats, which hold files rather than one page.
+    """
+    import gzip
+    import zlib
+
+    for magic, name in _OTHER_ARCHIVES:
+        if data.startswith(magic):
+            if name == "zip":  # .docx/.xlsx/.odt are zip containers too
+                raise CompressedError("compressed archive (zip, or a .docx/.odt document): not a "
+                                      "supported format; unpack or convert it to PDF, HTML or text")
+            raise CompressedError(f"compressed archive ({name}): unpack it and ingest the files inside")
+    if not data.startswith(_GZIP_MAGIC):
+        return None
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            content = stream.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as err:
+        raise CompressedError(f"broken gzip file: {err}") from err
+    if len(content) > max_bytes:
+        raise CompressedError(f"gzip content exceeds the {max_bytes / 1e6:.1f} MB limit when decompressed")
+    return content
 
 
 def looks_binary(data: bytes) -> bool:

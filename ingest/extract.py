@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.boilerplate import strip_boilerplate
-from ingest.decode import decode_bytes, looks_binary, wide_text_as_utf8
+from ingest.decode import CompressedError, decode_bytes, gunzipped, looks_binary, wide_text_as_utf8
 from ingest.kind import classify_kind
 from ingest.language import detect_language
 from ingest.published import find_published, parse_date
@@ -65,6 +65,8 @@ def sniff_format(page: FetchedPage) -> str:
         return "pdf"
     ctype = page.content_type.lower()
     path = PurePosixPath(urlsplit(page.final_url or page.url).path.lower())
+    if path.suffix == ".gz":  # x.html.gz, decompressed by extract_page: its type is the inner suffix
+        path = path.with_suffix("")
     if "pdf" in ctype or path.suffix == ".pdf":
         return "pdf"
     lowered = head[:512].lower()
@@ -90,6 +92,15 @@ def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Do
         return Rejected(
             where, f"too large: {size / 1e6:.1f} MB exceeds the {options.max_bytes / 1e6:.1f} MB limit"
         )
+    try:
+        inflated = gunzipped(page.body, options.max_bytes)
+    except CompressedError as err:
+        return Rejected(where, str(err))
+    if inflated is not None:
+        # x.html.gz: the page inside, sniffed without the .gz (mimetypes already calls it text/html).
+        if not inflated:
+            return Rejected(where, "empty file (an empty gzip stream)")
+        page = replace(page, body=inflated)
     wide = wide_text_as_utf8(page.body, page.content_type)
     if wide is not None:
         page = replace(page, body=wide[0], content_type=wide[1])
