@@ -1,7 +1,8 @@
 """``create_app(settings)``: the FastAPI application, its routers and its error mapping.
 
 Error policy: a client sees a message it can act on and never a stack trace.
-``QueryError`` (bad query or unknown filter value) and request validation errors are 422;
+``QueryError`` (bad query or unknown filter value), request validation errors and an unknown
+query parameter on an API route are 422;
 a missing index is 503; anything else is logged with its traceback on the server and
 answered 500 with a fixed message.
 """
@@ -21,7 +22,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import ApiState, IndexUnavailable
+from api.deps import ApiState, IndexUnavailable, RejectUnknownQuery
+from api.headers import SecurityHeaders
 from api.routes import documents, export, facets, health, people, regions, search, web
 from api.schemas.common import ErrorBody, FieldError
 from regionsok.errors import QueryError, RegionsokError
@@ -150,9 +152,12 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
     for module in (search, regions, people, documents, facets, health, export):
-        app.include_router(module.router)
-    app.include_router(export.aliases)
+        app.include_router(module.router, dependencies=[RejectUnknownQuery])
+    app.include_router(export.aliases, dependencies=[RejectUnknownQuery])
     _add_offline_docs(app)
-    app.include_router(web.router)  # last: the web page answers unknown paths with its own 404 page
+    # Last: the web page reads its own parameters and answers unknown paths with its 404 page.
+    app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost, so error answers (404, 422, 500) carry the headers too.
+    app.add_middleware(SecurityHeaders)
     return app

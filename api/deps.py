@@ -138,3 +138,39 @@ def get_searcher(state: StateDep) -> Searcher:
 
 StoreDep = Annotated[Store, Depends(get_store)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+
+
+def _declared_query_names(route: object) -> frozenset[str]:
+    from fastapi.routing import APIRoute
+
+    if not isinstance(route, APIRoute):
+        return frozenset()
+    cached: frozenset[str] | None = getattr(route, "_regionsok_query_names", None)
+    if cached is None:
+        names: set[str] = set()
+        pending = [route.dependant]
+        while pending:  # the route's own parameters and those of every dependency
+            dependant = pending.pop()
+            names.update(p.alias for p in dependant.query_params)
+            pending.extend(dependant.dependencies)
+        cached = frozenset(names)
+        route._regionsok_query_names = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def reject_unknown_query_params(request: Request) -> None:
+    """A mistyped filter (``countie=05``) is a 422 naming it, not a silently unfiltered search."""
+    from fastapi.exceptions import RequestValidationError
+
+    allowed = _declared_query_names(request.scope.get("route"))
+    unknown = sorted({name for name in request.query_params if name not in allowed})
+    if unknown:
+        listed = ", ".join(sorted(allowed)) or "none"
+        raise RequestValidationError([
+            {"loc": ("query", name), "type": "extra_forbidden",
+             "msg": f"unknown query parameter (allowed: {listed})"}
+            for name in unknown
+        ])
+
+
+RejectUnknownQuery = Depends(reject_unknown_query_params)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.boilerplate import strip_boilerplate
-from ingest.decode import decode_bytes, looks_binary
+from ingest.decode import CompressedError, decode_bytes, gunzipped, looks_binary, wide_text_as_utf8
 from ingest.kind import classify_kind
 from ingest.language import detect_language
 from ingest.published import find_published, parse_date
@@ -29,6 +29,24 @@ log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 40  # below this, a "document" is a stub (a redirect page, an empty listing)
 
+# A stored URL becomes a link on the web page, so crawled and JSONL content may only carry
+# http(s) ones: javascript:, data:, vbscript: or file: from hostile input would be stored XSS
+# (or point a reader's browser at their own disk). Files ingested from a local folder are the
+# one exception: their URL is the file's own file:// URI, built by ingest, not read from input.
+WEB_SCHEMES = frozenset({"http", "https"})
+LOCAL_FILE_SOURCE = "file"
+
+
+def url_scheme_problem(url: str, source: str | None) -> str | None:
+    """Why ``url`` may not be stored as a document's address, or None when it may."""
+    scheme = urlsplit(url.strip()).scheme.lower() if url else ""
+    if scheme in WEB_SCHEMES:
+        return None
+    if scheme == "file" and source == LOCAL_FILE_SOURCE:
+        return None
+    shown = f"{scheme}:" if scheme else "no scheme"
+    return f"URL scheme not allowed ({shown}): only http:// and https:// addresses are stored"
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
@@ -36,6 +54,8 @@ class ExtractOptions:
 
     max_bytes: int = 10 * 1024 * 1024
     min_text_chars: int = MIN_TEXT_CHARS
+    # False only where nothing is stored or linked (`regionsok extract` prints fields).
+    check_url_scheme: bool = True
 
 
 def sniff_format(page: FetchedPage) -> str:
@@ -51,6 +71,8 @@ def sniff_format(page: FetchedPage) -> str:
         return "pdf"
     ctype = page.content_type.lower()
     path = PurePosixPath(urlsplit(page.final_url or page.url).path.lower())
+    if path.suffix == ".gz":  # x.html.gz, decompressed by extract_page: its type is the inner suffix
+        path = path.with_suffix("")
     if "pdf" in ctype or path.suffix == ".pdf":
         return "pdf"
     lowered = head[:512].lower()
@@ -65,6 +87,10 @@ def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Do
     """Turn one page into a document (never raises for bad input)."""
     options = options or ExtractOptions()
     where = page.final_url or page.url
+    for url in (page.url, page.final_url) if options.check_url_scheme else ():
+        problem = url_scheme_problem(url, page.source) if url is not None else None
+        if problem:
+            return Rejected(where, problem)
     size = len(page.body)
     if size == 0:
         return Rejected(where, "empty file")
@@ -72,6 +98,18 @@ def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Do
         return Rejected(
             where, f"too large: {size / 1e6:.1f} MB exceeds the {options.max_bytes / 1e6:.1f} MB limit"
         )
+    try:
+        inflated = gunzipped(page.body, options.max_bytes)
+    except CompressedError as err:
+        return Rejected(where, str(err))
+    if inflated is not None:
+        # x.html.gz: the page inside, sniffed without the .gz (mimetypes already calls it text/html).
+        if not inflated:
+            return Rejected(where, "empty file (an empty gzip stream)")
+        page = replace(page, body=inflated)
+    wide = wide_text_as_utf8(page.body, page.content_type)
+    if wide is not None:
+        page = replace(page, body=wide[0], content_type=wide[1])
     fmt = sniff_format(page)
     if fmt == "pdf":
         result = _from_pdf(page)

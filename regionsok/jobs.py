@@ -175,9 +175,12 @@ def _extract(store: Store) -> dict[str, Any]:
 
 
 def _index(store: Store, settings: Settings) -> dict[str, Any]:
-    from search.indexer import update_index
+    from search.indexer import index_lock, update_index
 
-    return update_index(store, settings).to_json()
+    # A manual `regionsok index` may hold the lock: wait for it (bounded) rather than fail;
+    # update_index takes the same lock again, which this process then already holds.
+    with index_lock(settings.index_dir, wait_seconds=settings.index_lock_wait_seconds):
+        return update_index(store, settings).to_json()
 
 
 __all__ = ["NightlyReport", "STAGES", "new_run_id", "nightly", "nightly_lock", "write_run_report"]

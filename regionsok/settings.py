@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         "every command reads it: one 700 MB folder for all data directories (default "
         "~/.cache/regionsok/model, or $XDG_CACHE_HOME/regionsok/model).",
     )
+    index_lock_wait_seconds: float = Field(
+        default=1800.0, ge=0,
+        description="How long the nightly job's index stage waits for a manual `regionsok index` "
+        "holding the index lock to finish before it fails that stage (a manual run itself "
+        "fails at once, exit code 3).",
+    )
     embedding_model: str | None = Field(
         default=None,
         description="A sentence-transformers model name or path to use instead of the bundled "

@@ -189,9 +189,10 @@ def load_generation(generation: Generation) -> FaissIndex:
     return FaissIndex.load(generation.path)
 
 
-def index_lock(index_dir: Path) -> AbstractContextManager[None]:
+def index_lock(index_dir: Path, wait_seconds: float = 0.0) -> AbstractContextManager[None]:
     """One writer at a time (a second `regionsok index` fails fast instead of racing)."""
-    return exclusive_lock(index_dir / ".lock", f"another process is updating the index in {index_dir}")
+    return exclusive_lock(index_dir / ".lock", f"another process is updating the index in {index_dir}",
+                          wait_seconds=wait_seconds)
 
 
 # -- the update -------------------------------------------------------------------------------

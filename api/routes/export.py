@@ -2,7 +2,8 @@
 
 The same parameters as `/search`; ``limit`` (up to 1000) replaces paging, fetched from the
 service 100 at a time. CSV cells holding lists are joined with "; " so a spreadsheet shows
-them in one cell; JSONL keeps them as arrays.
+them in one cell; a cell that would start a formula is quoted (``regionsok.csvcells``);
+JSONL keeps lists as arrays.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from api.filters import MAX_K, SearchParams, search_params
 from api.routes.search import result_of
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.search import SearchResult
+from regionsok.csvcells import csv_row
 
 router = APIRouter(prefix="/export", tags=["export"])
 
@@ -46,12 +48,6 @@ def collect(searcher: SearcherDep, store: StoreDep, params: SearchParams, limit:
     return results[:limit]
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return "" if value is None else str(value)
-
-
 def _filename(params: SearchParams, ext: str) -> str:
     slug = "".join(ch if ch.isalnum() else "-" for ch in params.q.lower())[:40].strip("-") or "search"
     return f"regionsok-{slug.encode('ascii', 'ignore').decode() or 'search'}.{ext}"
@@ -75,7 +71,7 @@ def export_csv(searcher: SearcherDep, store: StoreDep, params: ParamsDep, limit:
     writer.writerow(COLUMNS)
     for result in collect(searcher, store, params, limit):
         row = result.model_dump()
-        writer.writerow([_cell(row[c]) for c in COLUMNS])
+        writer.writerow(csv_row(row[c] for c in COLUMNS))
     return Response(
         content="\ufeff" + buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -53,6 +53,7 @@ def demo(
     from regionsok.cli.nightly import print_nightly_summary
     from regionsok.errors import LockedError, RegionsokError
     from regionsok.jobs import nightly
+    from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
     from regionsok.store import open_store
 
@@ -67,7 +68,7 @@ def demo(
     with site_server as site:
         err_console.print(f"demo site: {site.url}")
         sources = write_demo_sources(settings.data_dir / "demo-sources.toml", site.url)
-        with exit_on({LockedError: 3, RegionsokError: 1}):
+        with exit_on({LockedError: LOCKED_EXIT_CODE, RegionsokError: 1}):
             report = nightly(settings, sources, on_stage=print_stage)
         print_nightly_summary(report, console)
         with open_store() as store:

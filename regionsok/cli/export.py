@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.csvcells import csv_cell
 from regionsok.store import Store, open_store
 
 FIELDS = ("doc_id", "url", "urls", "title", "kind", "language", "published", "site_name", "source",
@@ -40,35 +41,49 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")] = None,
     with_text: Annotated[bool, typer.Option("--text/--no-text", help="Include the full text.")] = True,
+    excel: Annotated[bool, typer.Option(
+        "--excel", help="CSV for Swedish Excel: semicolon-separated, UTF-8 with BOM (implies --format csv).",
+    )] = False,
+    delimiter: Annotated[str, typer.Option("--delimiter", help="CSV field separator: ',' or ';'.")] = ",",
     data_dir: DataDirOption = None,
 ) -> None:
     """Export documents with metadata (for spreadsheets, R, pandas)."""
+    if excel:
+        fmt, delimiter = "csv", ";"
     if fmt not in ("csv", "jsonl"):
         typer.echo(f"error: --format must be csv or jsonl, not {fmt!r}", err=True)
+        raise typer.Exit(2)
+    if delimiter not in (",", ";"):
+        typer.echo(f"error: --delimiter must be ',' or ';', not {delimiter!r}", err=True)
         raise typer.Exit(2)
     use_data_dir(data_dir)
     with open_store() as store:
         records = document_records(store, include_text=with_text)
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        write_records(records, handle, fmt)  # type: ignore[arg-type]
+        # Excel reads a semicolon list as columns only in a file it knows is UTF-8 (the BOM).
+        if fmt == "csv" and delimiter == ";":
+            handle.write("\ufeff")
+        write_records(records, handle, fmt, delimiter=delimiter)  # type: ignore[arg-type]
     finally:
         if output:
             handle.close()
 
 
-def write_records(records: list[dict[str, Any]], handle: Any, fmt: Literal["csv", "jsonl"]) -> None:
-    """Write records as CSV (lists joined with '; ') or JSON Lines."""
+def write_records(
+    records: list[dict[str, Any]], handle: Any, fmt: Literal["csv", "jsonl"], *, delimiter: str = ",",
+) -> None:
+    """Write records as CSV (lists joined with '; ', formulas neutralised) or JSON Lines."""
     if fmt == "jsonl":
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         return
     columns = [f for f in FIELDS if not records or f in records[0]]
-    writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore", delimiter=delimiter)
     writer.writeheader()
     for record in records:
-        writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in record.items()})
+        writer.writerow({k: csv_cell(v) for k, v in record.items()})
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog="Examples: regionsok export --format csv -o documents.csv")(export)
+    app.command(epilog="Examples: regionsok export --format csv -o documents.csv; regionsok export --excel -o dokument.csv")(export)

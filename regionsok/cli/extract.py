@@ -50,9 +50,10 @@ def _page_for_path(path: Path) -> FetchedPage | Rejected:
 
 
 def _from_page(name: str, page: FetchedPage, county_hint: str | None = None) -> _Input | Rejected:
-    from ingest.extract import extract_page
+    from ingest.extract import ExtractOptions, extract_page
 
-    result = extract_page(page)
+    # Nothing is stored or linked here, so a record without an http(s) URL may be read.
+    result = extract_page(page, ExtractOptions(check_url_scheme=False))
     if isinstance(result, Rejected):
         return Rejected(name, result.reason)
     meta = {"title": result.title, "county_hint": county_hint, "kind_hint": result.kind}

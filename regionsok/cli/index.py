@@ -10,7 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from regionsok.cli import DataDirOption, use_data_dir
 from regionsok.cli.progress import err_console
-from regionsok.errors import RegionsokError
+from regionsok.errors import LockedError, RegionsokError
+from regionsok.locks import LOCKED_EXIT_CODE
 from regionsok.settings import get_settings
 from regionsok.store import open_store
 
@@ -26,7 +27,7 @@ def index(
 
     Only new and changed documents are chunked and embedded (unchanged chunks keep their vectors); removed documents leave the index. The new index is written beside the old one and swapped in atomically, so searches keep working during (and after a crash of) this command; a killed run is simply completed by the next one.
 
-    Exit codes: 0 done, 1 the model or index could not be used.
+    Exit codes: 0 done, 1 the model or index could not be used, 3 another run holds the index lock.
 
     Examples:
 
@@ -51,6 +52,9 @@ def index(
                 bar.update(tasks[stage], completed=done, total=total)
 
             report = update_index(store, settings, progress=progress)
+    except LockedError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(LOCKED_EXIT_CODE) from err
     except RegionsokError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err

@@ -57,11 +57,12 @@ def nightly(
     """Crawl, ingest, extract and index (incremental; one run at a time)."""
     from regionsok.errors import ConfigError, LockedError
     from regionsok.jobs import nightly as run_nightly
+    from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
 
     use_data_dir(data_dir)
     settings = get_settings()
-    with exit_on({ConfigError: 2, LockedError: 3}):
+    with exit_on({ConfigError: 2, LockedError: LOCKED_EXIT_CODE}):
         report = run_nightly(settings, sources, only=tuple(source or ()), on_stage=print_stage)
     console = Console()
     print_nightly_summary(report, console)
