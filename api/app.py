@@ -18,7 +18,7 @@ import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -99,10 +99,21 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 DOCS_ASSETS = "/docs-assets"
 
 
+#: The one address inside the ReDoc bundle that is not its own: the "API docs by Redocly" logo.
+_REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
 def _add_offline_docs(app: FastAPI) -> None:
     assets = Path(fastapi_offline.__file__).resolve().parent / "static"
-    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
+    redoc_js = (assets / "redoc.standalone.js").read_bytes().replace(
+        _REDOC_LOGO.encode(), f"{DOCS_ASSETS}/favicon.png".encode())
+
+    @app.get(f"{DOCS_ASSETS}/redoc.standalone.js", include_in_schema=False)
+    def redoc_bundle() -> Response:  # before the mount: the copy with the logo served from here
+        return Response(redoc_js, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:

@@ -46,6 +46,7 @@ class IngestReport:
     unchanged: int = 0
     duplicate: int = 0
     failed: list[Rejected] = field(default_factory=list)
+    skipped: list[Rejected] = field(default_factory=list)  # files of a folder that ingest does not read
     doc_ids: set[str] = field(default_factory=set)
     extracted: int = 0  # documents the NLP (re)extracted at the end of the run
 
@@ -58,15 +59,42 @@ class IngestReport:
             "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
             "duplicate": self.duplicate, "extracted": self.extracted,
             "failed": [{"input": r.source, "reason": r.reason} for r in self.failed],
+            "skipped": [{"input": r.source, "reason": r.reason} for r in self.skipped],
         }
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the .html/.htm/.pdf/.txt files under folders, sorted."""
+def ingestable(path: Path) -> bool:
+    """Whether a file in a folder is one ingest reads: .html/.htm/.pdf/.txt, or one of them gzipped."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in SUFFIXES
+
+
+def skip_reason(path: Path) -> str:
+    """Why a file in a folder is not read (shown in the ingest report)."""
+    if path.suffix.lower() == ".jsonl":
+        return "skipped: a JSON Lines file is read with `regionsok ingest --jsonl FILE`"
+    kind = "".join(path.suffixes[-2:]).lower() or "no extension"
+    return f"skipped: not a file type ingest reads ({kind}); it reads .html, .htm, .pdf and .txt (also gzipped)"
+
+
+def expand_paths(paths: Iterable[Path], skipped: list[Rejected] | None = None) -> list[Path]:
+    """Files as given, and the files ingest reads under folders, sorted.
+
+    Every other file of a folder is appended to ``skipped`` with its reason, so a report can
+    account for each file (hidden files and folders, such as ``.git``, are not walked).
+    """
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+            for found in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in found.relative_to(path).parts):
+                    continue
+                if ingestable(found):
+                    files.append(found)
+                elif skipped is not None:
+                    skipped.append(Rejected(str(found), skip_reason(found)))
         else:
             files.append(path)
     return files
@@ -128,7 +156,7 @@ def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
     after several ingest calls).
     """
     report = IngestReport()
-    for path in expand_paths(paths):
+    for path in expand_paths(paths, report.skipped):
         page = _file_page(path) if path.exists() else Rejected(str(path), "no such file")
         if isinstance(page, Rejected):
             report.failed.append(page)
@@ -222,6 +250,6 @@ def ingest_pending_pages(store: Store, progress: Progress | None = None,
 
 
 __all__ = [
-    "IngestReport", "expand_paths", "extract_pending", "ingest_jsonl", "ingest_page", "ingest_paths",
+    "IngestReport", "expand_paths", "ingestable", "skip_reason", "extract_pending", "ingest_jsonl", "ingest_page", "ingest_paths",
     "ingest_pending_pages",
 ]

@@ -37,6 +37,7 @@ from api.routes.search import run_search
 from api.schemas.people import PeopleAnswer
 from api.schemas.regions import RegionsAnswer
 from api.schemas.search import SearchAnswer
+from regionsok.csvcells import csv_row
 from regionsok.errors import QueryError
 from regionsok.records import DOCUMENT_KINDS
 from search.people import MAX_NAME_CHARS
@@ -401,9 +402,9 @@ def regions_csv(
         raise QueryError(error or "give q")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["county_code", "county", "documents", "evidence_urls"])
-    for c in answer.counties:
-        writer.writerow([c.code, c.name, c.documents, " ".join(e.url for e in c.evidence)])
+    writer.writerow(csv_row(["county_code", "county", "documents", "evidence_urls"]))
+    for c in answer.counties:  # evidence URLs come from crawled pages: cells are neutralised
+        writer.writerow(csv_row([c.code, c.name, c.documents, " ".join(e.url for e in c.evidence)]))
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="regionsok-regioner.csv"'})
 

@@ -49,7 +49,7 @@ def ingest(
     report = IngestReport()
     with open_store() as store:
         if paths:
-            files = expand_paths(paths)
+            files = expand_paths(paths, report.skipped)  # every other file of a folder, with why
             with progress_bar("ingest", len(files)) as advance:
                 # expand_paths leaves a list of files as it is: the folders are walked once.
                 _merge(report, ingest_paths(store, files, progress=advance, extract=False))
@@ -63,12 +63,15 @@ def ingest(
     if as_json:
         out.print_json(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        out.print(
+        typer.echo(  # one plain line (not wrapped to the terminal): logs and scripts read it
             f"ingested: {report.new} new, {report.changed} changed, {report.unchanged} unchanged, "
-            f"{report.duplicate} duplicate, {len(report.failed)} failed; {report.extracted} extracted"
+            f"{report.duplicate} duplicate, {len(report.failed)} failed, {len(report.skipped)} skipped; "
+            f"{report.extracted} extracted"
         )
         for failure in report.failed:
             typer.echo(f"  failed {display_name(failure.source)}: {failure.reason}")
+        for skipped in report.skipped:
+            typer.echo(f"  {display_name(skipped.source)}: {skipped.reason}")
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -81,6 +84,7 @@ def _merge(into: object, part: object) -> None:
     for name in ("new", "changed", "unchanged", "duplicate"):
         setattr(into, name, getattr(into, name) + getattr(part, name))
     into.failed.extend(part.failed)  # type: ignore[attr-defined]
+    into.skipped.extend(part.skipped)  # type: ignore[attr-defined]
     into.doc_ids |= part.doc_ids  # type: ignore[attr-defined]
 
 

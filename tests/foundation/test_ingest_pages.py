@@ -163,3 +163,26 @@ def test_ingest_leaves_every_document_extracted(store: Store, tmp_path: Path) ->
     extraction = store.get_extraction("v")
     assert extraction is not None and "17" in extraction.counties and "gambling" in extraction.focus_areas
     assert store.stats()["awaiting_extraction"] == 0
+
+
+def test_every_file_in_a_folder_is_accounted_for(store: Store, tmp_path: Path) -> None:
+    import gzip
+
+    folder = tmp_path / "inkorg"
+    (folder / "under").mkdir(parents=True)
+    (folder / "pressmeddelande.html").write_text(
+        "<html><body><main><h1>Ny mottagning</h1><p>Regionen öppnar en mottagning för unga med ångest "
+        "i Luleå, och den har öppet alla vardagar från och med mars.</p></main></body></html>", encoding="utf-8")
+    (folder / "under" / "anteckning.txt.gz").write_bytes(gzip.compress(
+        "Kommunen bygger ett nytt äldreboende i Piteå som står klart nästa år.".encode()))
+    (folder / "avtal.docx").write_bytes(b"PK\x03\x04 not really a document")
+    (folder / "poster.jsonl").write_text("{}\n", encoding="utf-8")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+
+    report = ingest_paths(store, [folder])
+
+    assert report.new == 2 and report.failed == []
+    skipped = {Path(r.source).name: r.reason for r in report.skipped}
+    assert set(skipped) == {"avtal.docx", "poster.jsonl"}
+    assert ".docx" in skipped["avtal.docx"] and "--jsonl" in skipped["poster.jsonl"]

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import regionsok
-from regionsok.errors import IndexError_, LockedError
+from regionsok.errors import IndexError_
 from regionsok.settings import Settings
 from regionsok.store import Store
-from search.indexer import current_generation, index_lock, update_index
+from search.indexer import current_generation, update_index
 from search.service import SearchRequest, SearchService
 from search.testing import ingest_with_gold
 
@@ -164,12 +164,6 @@ def test_sigkill_during_index_leaves_the_previous_index_searchable(
     assert service.reload_if_changed() is True
     assert _titles(service, "tvångssyndrom", k=1) == [OCD_TITLE]
     assert not [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".gen-")]
-
-
-def test_a_second_indexer_fails_fast_instead_of_racing(settings: Settings, embedder: Any) -> None:
-    ingest_seeds(settings)
-    with index_lock(settings.index_dir), pytest.raises(LockedError):
-        _index(settings, embedder)
 
 
 def test_searching_before_any_index_is_a_clear_error(settings: Settings, embedder: Any) -> None:

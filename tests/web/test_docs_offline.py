@@ -82,6 +82,10 @@ def test_docs_render_in_chromium_with_the_network_off(web_server: str) -> None:
             page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
             assert "Regionsök" in page.inner_text(".swagger-ui .info .title")
             assert page.locator(".opblock-summary-path", has_text="/search").count() >= 1
+            page.goto(f"{web_server}/redoc")
+            page.wait_for_selector("h1", timeout=60_000)
+            page.wait_for_load_state("networkidle")
+            assert "Regionsök" in page.inner_text("h1")
         finally:
             browser.close()
     assert elsewhere == []
