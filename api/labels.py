@@ -68,6 +68,9 @@ def county_codes() -> list[str]:
 
 # The API's error messages name parameters ("county: unknown county 'X'"); the page says it in words.
 _ERRORS: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"^([\w.-]+): unknown query parameter"),
+     "Adressen har en okänd parameter, ”{0}”: kontrollera stavningen (t.ex. county, kind, focus).",
+     "The address has an unknown parameter, “{0}”: check its spelling (e.g. county, kind, focus)."),
     (re.compile(r"unknown county '([^']*)'"), "Det finns inget län som heter ”{0}”.", "There is no county called “{0}”."),
     (re.compile(r"county must be a county code"), "Länet är okänt.", "The county is unknown."),
     (re.compile(r"unknown kind '([^']*)'"), "Okänd dokumenttyp ”{0}”.", "Unknown document kind “{0}”."),

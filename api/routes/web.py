@@ -281,9 +281,18 @@ def home(
     )
 
 
+#: The search page's query parameters; any other is a mistake to report, not to ignore (a
+#: mistyped filter would otherwise show unfiltered results as if they were filtered).
+SEARCH_PAGE_PARAMS = frozenset({"q", "k", "page", "county", "organisation", "person", "focus", "target",
+                                "kind", "since", "until", "lang", "year", "sort", "ui"})
+
+
 def _params_from(request: Request) -> SearchParams:
     """Parse the page's query string with the API's own rules (bounds raise QueryError)."""
     qp = request.query_params
+    unknown = sorted(set(qp) - SEARCH_PAGE_PARAMS)
+    if unknown:
+        raise QueryError(f"{unknown[0]}: unknown query parameter (allowed: {', '.join(sorted(SEARCH_PAGE_PARAMS))})")
 
     def ints(name: str, default: int, high: int) -> int:
         raw = qp.get(name)

@@ -6,23 +6,60 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from regionsok.cli import DataDirOption, use_data_dir
+from regionsok.cli.progress import exit_on
+from regionsok.cli.search import (
+    CountyOption,
+    FocusOption,
+    KindOption,
+    LanguageOption,
+    OrganisationOption,
+    PersonOption,
+    SinceOption,
+    TargetOption,
+    UntilOption,
+    search_filters,
+)
 from regionsok.csvcells import csv_cell
+from regionsok.errors import QueryError, RegionsokError
+from regionsok.settings import get_settings
 from regionsok.store import Store, open_store
+
+if TYPE_CHECKING:
+    from search.service import SearchFilters
 
 FIELDS = ("doc_id", "url", "urls", "title", "kind", "language", "published", "site_name", "source",
           "county_code", "counties", "organisations", "people", "focus_areas", "target_groups",
           "version", "first_seen", "last_changed", "removed_at", "text")
 
 
-def document_records(store: Store, *, include_text: bool = True) -> list[dict[str, Any]]:
-    """Every live document with its metadata and extracted entities, for export."""
+def result_ids(query: str, filters: SearchFilters, sort: str) -> list[str]:
+    """Every document a search counts as a result, in its order (all pages)."""
+    from search.service import MAX_K, SearchRequest, SearchService
+
+    service = SearchService(get_settings())
+    ids: list[str] = []
+    while True:
+        response = service.search(SearchRequest(query=query, k=MAX_K, offset=len(ids), filters=filters, sort=sort))
+        ids += [hit.doc_id for hit in response.hits]
+        if not response.hits or len(ids) >= response.total:
+            return ids
+
+
+def document_records(store: Store, *, include_text: bool = True,
+                     doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Live documents (all, or ``doc_ids`` in that order) with metadata and extracted entities."""
     records = []
-    for row in store.iter_documents():
+    if doc_ids is None:
+        rows = list(store.iter_documents())
+    else:
+        by_id = {row["doc_id"]: row for row in store.iter_documents() if row["doc_id"] in set(doc_ids)}
+        rows = [by_id[d] for d in doc_ids if d in by_id]
+    for row in rows:
         extraction = store.get_extraction(row["doc_id"])
         record: dict[str, Any] = {key: row[key] for key in row.keys() if key in FIELDS}
         record["urls"] = store.document_urls(row["doc_id"])
@@ -38,6 +75,19 @@ def document_records(store: Store, *, include_text: bool = True) -> list[dict[st
 
 
 def export(
+    query: Annotated[str | None, typer.Argument(
+        help="Export only this search's results, best first (the same query and filters as `search`).",
+        show_default=False)] = None,
+    county: CountyOption = None,
+    kind: KindOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    language: LanguageOption = None,
+    organisation: OrganisationOption = None,
+    person: PersonOption = None,
+    focus: FocusOption = None,
+    target: TargetOption = None,
+    sort: Annotated[str, typer.Option("--sort", help="relevance (best first) or date (newest first).")] = "relevance",
     fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: stdout].")] = None,
     with_text: Annotated[bool, typer.Option("--text/--no-text", help="Include the full text.")] = True,
@@ -47,7 +97,12 @@ def export(
     delimiter: Annotated[str, typer.Option("--delimiter", help="CSV field separator: ',' or ';'.")] = ",",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Export documents with metadata (for spreadsheets, R, pandas)."""
+    """Export documents with metadata (for spreadsheets, R, pandas): all of them, or a search's results.
+
+    With QUERY, only the documents the search counts as results, in its order (filters as in
+    `search`: --county, --kind, --since, --until, --language, --organisation, --person,
+    --focus, --target; --sort date for newest first). Without it, every live document.
+    """
     if excel:
         fmt, delimiter = "csv", ";"
     if fmt not in ("csv", "jsonl"):
@@ -57,8 +112,18 @@ def export(
         typer.echo(f"error: --delimiter must be ',' or ';', not {delimiter!r}", err=True)
         raise typer.Exit(2)
     use_data_dir(data_dir)
+    filtering = any((county, kind, since, until, language, organisation, person, focus, target))
+    if query is None and filtering:
+        typer.echo("error: the filters narrow a search: give a QUERY too (see --help)", err=True)
+        raise typer.Exit(2)
     with open_store() as store:
-        records = document_records(store, include_text=with_text)
+        if query is None:
+            records = document_records(store, include_text=with_text)
+        else:
+            with exit_on({QueryError: 2, RegionsokError: 1}):
+                filters = search_filters(county, kind, since, until, language, organisation, person, focus, target)
+                doc_ids = result_ids(query, filters, sort)
+            records = document_records(store, include_text=with_text, doc_ids=doc_ids)
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         # Excel reads a semicolon list as columns only in a file it knows is UTF-8 (the BOM).
@@ -86,4 +151,7 @@ def write_records(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog="Examples: regionsok export --format csv -o documents.csv; regionsok export --excel -o dokument.csv")(export)
+    app.command(epilog=(
+        "Examples: regionsok export --format csv -o documents.csv; regionsok export --excel -o dokument.csv; "
+        "regionsok export spelberoende --county 08 --excel -o spel-kalmar.csv"
+    ))(export)

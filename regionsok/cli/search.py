@@ -19,7 +19,7 @@ from regionsok.records import Hit
 from regionsok.settings import get_settings
 
 if TYPE_CHECKING:
-    from search.service import SearchResponse
+    from search.service import SearchFilters, SearchResponse
 
 EPILOG = """
 Examples:
@@ -47,27 +47,56 @@ def _parse_date(value: str | None, option: str) -> date | None:
         raise QueryError(f"{option} must be a date YYYY-MM-DD, not {value!r}") from err
 
 
+# The filters of `search`, shared with `export` (one definition, the same words in both --help).
+CountyOption = Annotated[list[str] | None, typer.Option("--county", help="County code (05) or name; repeatable.")]
+KindOption = Annotated[
+    list[str] | None, typer.Option("--kind", help="press_release, agreement, decision, report or web_page; repeatable."),
+]
+SinceOption = Annotated[str | None, typer.Option("--since", help="Published on or after YYYY-MM-DD.")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Published on or before YYYY-MM-DD.")]
+LanguageOption = Annotated[str | None, typer.Option("--language", help="Document language: sv, en or other.")]
+OrganisationOption = Annotated[
+    list[str] | None, typer.Option("--organisation", help="Organisation named in the document; repeatable."),
+]
+PersonOption = Annotated[list[str] | None, typer.Option("--person", help="Person named; repeatable.")]
+FocusOption = Annotated[list[str] | None, typer.Option("--focus", help="Focus area slug, e.g. gambling; repeatable.")]
+TargetOption = Annotated[list[str] | None, typer.Option("--target", help="Target group slug, e.g. elderly; repeatable.")]
+
+
+def search_filters(
+    county: list[str] | None = None, kind: list[str] | None = None, since: str | None = None,
+    until: str | None = None, language: str | None = None, organisation: list[str] | None = None,
+    person: list[str] | None = None, focus: list[str] | None = None, target: list[str] | None = None,
+) -> SearchFilters:
+    """The filter options as the search stage's record (QueryError on a bad county or date)."""
+    from search.regions import county_code
+    from search.service import SearchFilters
+
+    return SearchFilters(
+        counties=tuple(county_code(c) for c in county or ()),
+        kinds=tuple(kind or ()),
+        since=_parse_date(since, "--since"),
+        until=_parse_date(until, "--until"),
+        language=language,
+        organisations=tuple(organisation or ()),
+        people=tuple(person or ()),
+        focus_areas=tuple(focus or ()),
+        target_groups=tuple(target or ()),
+    )
+
+
 def search(
     query: Annotated[str, typer.Argument(help="Words or a question, in Swedish or English.")],
     k: Annotated[int, typer.Option("-k", "--limit", help="How many documents to show.")] = 10,
-    county: Annotated[list[str] | None, typer.Option("--county", help="County code (05) or name; repeatable.")] = None,
-    kind: Annotated[
-        list[str] | None,
-        typer.Option("--kind", help="press_release, agreement, decision, report or web_page; repeatable."),
-    ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Published on or after YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Published on or before YYYY-MM-DD.")] = None,
-    language: Annotated[str | None, typer.Option("--language", help="Document language: sv, en or other.")] = None,
-    organisation: Annotated[
-        list[str] | None, typer.Option("--organisation", help="Organisation named in the document; repeatable.")
-    ] = None,
-    person: Annotated[list[str] | None, typer.Option("--person", help="Person named; repeatable.")] = None,
-    focus: Annotated[
-        list[str] | None, typer.Option("--focus", help="Focus area slug, e.g. gambling; repeatable.")
-    ] = None,
-    target: Annotated[
-        list[str] | None, typer.Option("--target", help="Target group slug, e.g. elderly; repeatable.")
-    ] = None,
+    county: CountyOption = None,
+    kind: KindOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    language: LanguageOption = None,
+    organisation: OrganisationOption = None,
+    person: PersonOption = None,
+    focus: FocusOption = None,
+    target: TargetOption = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid (default), vector or keyword.")] = "hybrid",
     sort: Annotated[str, typer.Option("--sort", help="relevance (best first) or date (newest first).")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -75,8 +104,7 @@ def search(
     data_dir: DataDirOption = None,
 ) -> None:
     """Search the indexed documents; one result per document with its best passage."""
-    from search.regions import county_code
-    from search.service import SearchFilters, SearchRequest, SearchResponse, SearchService
+    from search.service import SearchRequest, SearchResponse, SearchService
 
     use_data_dir(data_dir)
     if server:
@@ -95,17 +123,7 @@ def search(
         _print(response, as_json)
         return
     with exit_on({QueryError: 2, RegionsokError: 1}):
-        filters = SearchFilters(
-            counties=tuple(county_code(c) for c in county or ()),
-            kinds=tuple(kind or ()),
-            since=_parse_date(since, "--since"),
-            until=_parse_date(until, "--until"),
-            language=language,
-            organisations=tuple(organisation or ()),
-            people=tuple(person or ()),
-            focus_areas=tuple(focus or ()),
-            target_groups=tuple(target or ()),
-        )
+        filters = search_filters(county, kind, since, until, language, organisation, person, focus, target)
         request = SearchRequest(query=query, k=k, filters=filters, mode=mode, sort=sort)
         service = SearchService(get_settings())
         response = service.search(request)

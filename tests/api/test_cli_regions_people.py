@@ -130,3 +130,22 @@ def test_server_option_reports_an_unreachable_server(cli: CliRunner) -> None:
 
     result = cli.invoke(app, ["search", "spelberoende", "--server", "http://127.0.0.1:9"])
     assert result.exit_code == 1 and "cannot ask the server" in result.output
+
+
+def test_export_takes_the_query_and_filters_of_search(cli: CliRunner, client) -> None:
+    import csv
+    import io
+
+    from regionsok.cli import app
+
+    result = cli.invoke(app, ["export", "spelberoende", "--county", "05", "--excel", "--no-text"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff")), delimiter=";"))
+    answer = client.get("/search", params={"q": "spelberoende", "county": "05", "k": 100}).json()
+    assert [r["doc_id"] for r in rows] == [r["doc_id"] for r in answer["results"]] and len(rows) == answer["total"] > 0
+
+    everything = cli.invoke(app, ["export", "--format", "jsonl", "--no-text"])
+    assert len(everything.stdout.splitlines()) > len(rows)
+    lonely_filter = cli.invoke(app, ["export", "--county", "05"])
+    assert lonely_filter.exit_code == 2 and "QUERY" in lonely_filter.output

@@ -200,3 +200,12 @@ def test_each_stored_version_has_a_page_and_a_later_one_shows_its_changes(web_cl
     changes = version_diff("Första stycket.\n\nGammalt belopp: 2 miljoner.", "Första stycket.\n\nNytt belopp: 3 miljoner.")
     assert changes == [("same", "Första stycket."), ("removed", "Gammalt belopp: 2 miljoner."),
                        ("added", "Nytt belopp: 3 miljoner.")]
+
+
+def test_a_mistyped_parameter_is_a_422_naming_it_not_an_unfiltered_search(web_client) -> None:
+    page = web_client.get("/", params={"q": "spelberoende", "countie": "05"})
+    assert page.status_code == 422
+    assert "countie" in page.text and 'class="hit"' not in page.text
+    english = web_client.get("/", params={"q": "spelberoende", "countie": "05", "ui": "en"})
+    assert "unknown parameter" in english.text and "countie" in english.text
+    assert web_client.get("/", params={"q": "spelberoende", "county": "05", "sort": "date"}).status_code == 200
