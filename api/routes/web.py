@@ -287,12 +287,17 @@ SEARCH_PAGE_PARAMS = frozenset({"q", "k", "page", "county", "organisation", "per
                                 "kind", "since", "until", "lang", "year", "sort", "ui"})
 
 
+def _unknown_param(request: Request, allowed: set[str] | frozenset[str]) -> str | None:
+    """The QueryError message for the first query parameter a page does not take, else None."""
+    unknown = sorted(set(request.query_params) - allowed)
+    return f"{unknown[0]}: unknown query parameter (allowed: {', '.join(sorted(allowed))})" if unknown else None
+
+
 def _params_from(request: Request) -> SearchParams:
     """Parse the page's query string with the API's own rules (bounds raise QueryError)."""
     qp = request.query_params
-    unknown = sorted(set(qp) - SEARCH_PAGE_PARAMS)
-    if unknown:
-        raise QueryError(f"{unknown[0]}: unknown query parameter (allowed: {', '.join(sorted(SEARCH_PAGE_PARAMS))})")
+    if (mistyped := _unknown_param(request, SEARCH_PAGE_PARAMS)) is not None:
+        raise QueryError(mistyped)
 
     def ints(name: str, default: int, high: int) -> int:
         raw = qp.get(name)
@@ -391,6 +396,8 @@ def regions_page(
 ) -> HTMLResponse:
     """Which regions address a topic: a tile map and a county table with evidence."""
     lang = chosen_language(request, ui_language(q) if q.strip() else None)
+    if (mistyped := _unknown_param(request, {"q", "ui"})) is not None:
+        return _render(request, "regions.html", lang, status=422, q=q, answer=None, error=mistyped, tiles=[])
     if not q.strip():
         return _render(request, "regions.html", lang, q="", answer=None, error=None, tiles=[])
     answer, error = _regions(searcher, store, q)
@@ -426,33 +433,19 @@ def people_page(
 ) -> HTMLResponse:
     """A person view: parties, roles with their counties, documents, quotes and an export."""
     lang = chosen_language(request)
+    if (mistyped := _unknown_param(request, {"name", "ui"})) is not None:
+        return _render(request, "people.html", lang, status=422, name=name, answer=None, error=mistyped)
     if not name.strip():
         return _render(request, "people.html", lang, name="", answer=None, error=None)
     answer: PeopleAnswer | None = None
     error = None
-    role_counties: dict[str, dict[str, list[str]]] = {}
     try:
-        answer = people_answer(store, name)
-        for person in answer.people:
-            role_counties[person.name] = _role_counties(store, person.name, [d.doc_id for d in person.documents])
+        answer = people_answer(store, name)  # each person with the counties of each role
     except QueryError as err:
         error = str(err)
     return _render(request, "people.html", lang, status=200 if error is None else 422,
-                   name=name, answer=answer, error=error, role_counties=role_counties,
+                   name=name, answer=answer, error=error,
                    export=lambda person: "/export/search.csv?" + urlencode([("q", person), ("person", person)]))
-
-
-def _role_counties(store: StoreDep, person: str, doc_ids: list[str]) -> dict[str, list[str]]:
-    """Role → counties of the documents where the person has that role."""
-    out: dict[str, set[str]] = {}
-    for doc_id in doc_ids:
-        document = load_document(store, doc_id)
-        if document is None:
-            continue
-        for p in document.entities.people:
-            if p.name == person:
-                out.setdefault(p.role or "", set()).update(document.entities.counties)
-    return {role: sorted(codes) for role, codes in out.items()}
 
 
 def paragraphs(text: str) -> list[str]:

@@ -209,3 +209,10 @@ def test_a_mistyped_parameter_is_a_422_naming_it_not_an_unfiltered_search(web_cl
     english = web_client.get("/", params={"q": "spelberoende", "countie": "05", "ui": "en"})
     assert "unknown parameter" in english.text and "countie" in english.text
     assert web_client.get("/", params={"q": "spelberoende", "county": "05", "sort": "date"}).status_code == 200
+
+
+def test_regions_and_person_pages_name_a_mistyped_parameter(web_client) -> None:
+    regions = web_client.get("/regioner", params={"q": "spelberoende", "fokus": "gambling"})
+    people = web_client.get("/personer", params={"namn": "Holmqvist"})
+    assert regions.status_code == people.status_code == 422
+    assert "fokus" in regions.text and "namn" in people.text
