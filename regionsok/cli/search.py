@@ -61,6 +61,7 @@ OrganisationOption = Annotated[
 PersonOption = Annotated[list[str] | None, typer.Option("--person", help="Person named; repeatable.")]
 FocusOption = Annotated[list[str] | None, typer.Option("--focus", help="Focus area slug, e.g. gambling; repeatable.")]
 TargetOption = Annotated[list[str] | None, typer.Option("--target", help="Target group slug, e.g. elderly; repeatable.")]
+SortOption = Annotated[str, typer.Option("--sort", help="relevance (best first) or date (newest first).")]
 
 
 def search_filters(
@@ -98,7 +99,7 @@ def search(
     focus: FocusOption = None,
     target: TargetOption = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid (default), vector or keyword.")] = "hybrid",
-    sort: Annotated[str, typer.Option("--sort", help="relevance (best first) or date (newest first).")] = "relevance",
+    sort: SortOption = "relevance",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     server: ServerOption = None,
     data_dir: DataDirOption = None,
