@@ -6,7 +6,7 @@ search, document, regions, person and 404 pages, writing full-page PNGs — for 
 to look at, not a pass/fail measurement. Prints the files written as JSON.
 
 Usage:
-    python bench/screenshots.py [--out build/screenshots] [--model-dir data/model]
+    python bench/screenshots.py [--out build/screenshots] [--model-dir ~/.cache/regionsok/model]
 """
 
 from __future__ import annotations
@@ -37,9 +37,14 @@ PAGES = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("build/screenshots"))
-    parser.add_argument("--model-dir", type=Path, default=Path("data/model"))
+    parser.add_argument("--model-dir", type=Path, default=None,
+                        help="the built model [default: REGIONSOK_MODEL_DIR, else ~/.cache/regionsok/model]")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
+
+    from regionsok.settings import Settings
+
+    args.model_dir = args.model_dir or Settings().model_dir
 
     args.out.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
