@@ -109,20 +109,6 @@ def evaluate(service: Any, queries: Sequence[DevQuery], labels: dict[str, str], 
 # -- result sets: does search say "no"? ---------------------------------------------------------
 
 
-def result_doc_ids(service: Any, query: str, mode: str = "hybrid", page: int = 100) -> list[str]:
-    """Every document the search counts as a result (all pages of it), best first."""
-    from search.service import SearchRequest
-
-    ids: list[str] = []
-    offset = 0
-    while True:
-        response = service.search(SearchRequest(query=query, k=page, offset=offset, mode=mode))
-        ids.extend(hit.doc_id for hit in response.hits)
-        offset += page
-        if offset >= response.total or not response.hits:
-            return ids
-
-
 def result_set_quality(service: Any, queries: Sequence[DevQuery], labels: dict[str, str],
                        mode: str = "hybrid") -> dict[str, float]:
     """Micro precision and recall of the result *sets* (everything inside ``total``).
@@ -131,9 +117,11 @@ def result_set_quality(service: Any, queries: Sequence[DevQuery], labels: dict[s
     the results / graded documents. A search that returns every document has recall 1.0 and
     the corpus' base rate as precision; one that says "no" to everything has recall 0.
     """
+    from search.service import SearchRequest, all_result_ids
+
     found = graded = returned = 0
     for q in queries:
-        got = {labels.get(d, d) for d in result_doc_ids(service, q.query, mode)}
+        got = {labels.get(d, d) for d in all_result_ids(service, SearchRequest(query=q.query, mode=mode))}
         want = {label for label, grade in q.relevant.items() if grade > 0}
         found += len(got & want)
         graded += len(want)

@@ -32,7 +32,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -317,7 +317,8 @@ class SearchService:
         if request.mode in ("hybrid", "vector"):
             rankings.append(("vector", vector_ranking, plan.vector_weight))
         rankings += keyword_rankings
-        per_word = self._chunks_per_word(plan, store, depth, where, params)
+        # Only the floor reads which words a document names; "vector" mode has no floor.
+        per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, store, depth, where, params)
         seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
         rows = store.chunk_rows(list(seen | {v for chunks in per_word for v in chunks}))
         docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
@@ -366,6 +367,17 @@ class SearchService:
                     continue
             kept.append(term)
         return tuple(kept)
+
+
+def all_result_ids(service: SearchService, request: SearchRequest) -> list[str]:
+    """Every document ``request``'s search counts as a result, in its order: all pages of it
+    (for exports and for measuring result sets; ``request.k`` and ``offset`` are ignored)."""
+    ids: list[str] = []
+    while True:
+        response = service.search(replace(request, k=MAX_K, offset=len(ids)))
+        ids += [hit.doc_id for hit in response.hits]
+        if not response.hits or len(ids) >= response.total:
+            return ids
 
 
 # -- helpers --------------------------------------------------------------------------------------

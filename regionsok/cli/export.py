@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -30,25 +30,9 @@ from regionsok.errors import QueryError, RegionsokError
 from regionsok.settings import get_settings
 from regionsok.store import Store, open_store
 
-if TYPE_CHECKING:
-    from search.service import SearchFilters
-
 FIELDS = ("doc_id", "url", "urls", "title", "kind", "language", "published", "site_name", "source",
           "county_code", "counties", "organisations", "people", "focus_areas", "target_groups",
           "version", "first_seen", "last_changed", "removed_at", "text")
-
-
-def result_ids(query: str, filters: SearchFilters, sort: str) -> list[str]:
-    """Every document a search counts as a result, in its order (all pages)."""
-    from search.service import MAX_K, SearchRequest, SearchService
-
-    service = SearchService(get_settings())
-    ids: list[str] = []
-    while True:
-        response = service.search(SearchRequest(query=query, k=MAX_K, offset=len(ids), filters=filters, sort=sort))
-        ids += [hit.doc_id for hit in response.hits]
-        if not response.hits or len(ids) >= response.total:
-            return ids
 
 
 def document_records(store: Store, *, include_text: bool = True,
@@ -113,6 +97,8 @@ def export(
         typer.echo(f"error: --delimiter must be ',' or ';', not {delimiter!r}", err=True)
         raise typer.Exit(2)
     use_data_dir(data_dir)
+    from search.service import SearchRequest, SearchService, all_result_ids
+
     filtering = any((county, kind, since, until, language, organisation, person, focus, target))
     if query is None and filtering:
         typer.echo("error: the filters narrow a search: give a QUERY too (see --help)", err=True)
@@ -123,7 +109,8 @@ def export(
         else:
             with exit_on({QueryError: 2, RegionsokError: 1}):
                 filters = search_filters(county, kind, since, until, language, organisation, person, focus, target)
-                doc_ids = result_ids(query, filters, sort)
+                request = SearchRequest(query=query, filters=filters, sort=sort)
+                doc_ids = all_result_ids(SearchService(get_settings()), request)
             records = document_records(store, include_text=with_text, doc_ids=doc_ids)
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
