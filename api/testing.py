@@ -2,19 +2,20 @@
 
 ``build_corpus(settings, inputs)`` pushes files and JSONL through the real stages (ingest,
 NLP extraction, indexing) into ``settings.data_dir``. ``LiveServer`` runs the app with
-uvicorn on a free 127.0.0.1 port in a background thread, for browser tests and load
-tests that need a real socket. Nothing here is used when serving.
+uvicorn in a background thread on a socket bound to port 0 before it starts (so no other
+process can take the port in between), for browser tests and load tests that need a real
+socket. Nothing here is used when serving.
 """
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from api.server import bind_socket
 from regionsok.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -62,20 +63,14 @@ def session_corpus(
     return _built[key]
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class LiveServer:
     """``with LiveServer(settings) as base_url:`` — the app on a real loopback socket."""
 
     def __init__(self, settings: Settings, *, start_timeout: float = 120.0) -> None:
         self.settings = settings
         self.start_timeout = start_timeout
-        self.port = free_port()
+        self._socket = bind_socket("127.0.0.1", 0)
+        self.port = int(self._socket.getsockname()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._server: object | None = None
         self._thread: threading.Thread | None = None
@@ -90,7 +85,9 @@ class LiveServer:
         )
         server = uvicorn.Server(config)
         self._server = server
-        self._thread = threading.Thread(target=server.run, name="regionsok-live-server", daemon=True)
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [self._socket]}, name="regionsok-live-server", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + self.start_timeout
         while not server.started:
@@ -107,4 +104,5 @@ class LiveServer:
         if isinstance(self._server, uvicorn.Server):
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout=15)
+            self._thread.join(timeout=60)
+        self._socket.close()

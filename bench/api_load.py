@@ -29,7 +29,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -179,12 +178,6 @@ def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
         return store.chunk_count()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> dict[str, Any]:
     import httpx
 
@@ -288,19 +281,25 @@ def main() -> None:
         have = add_synthetic(settings, args.chunks)
     build_seconds = round(time.monotonic() - built, 1)
 
-    port = _free_port()
+    port_file = data_dir / "serve.port"
+    port_file.unlink(missing_ok=True)
     env = {**os.environ, "REGIONSOK_DATA_DIR": str(data_dir)}
     if model:
         env["REGIONSOK_EMBEDDING_MODEL"] = model
     if args.backend:
         env["REGIONSOK_EMBEDDING_BACKEND"] = args.backend
     proc = subprocess.Popen(
-        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(args.workers)],
+        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", "0",
+         "--port-file", str(port_file), "--workers", str(args.workers)],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
+        deadline = time.monotonic() + 300
+        while not port_file.exists():  # written once the socket listens
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not report its port")
+            time.sleep(0.1)
+        base = f"http://127.0.0.1:{int(port_file.read_text())}"
         health = _wait_ready(base, proc)
         load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
         result = run_load(base, args.clients, args.seconds, args.warmup)

@@ -35,6 +35,11 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", fold(text))
 
 
+def has_letter(name: str) -> bool:
+    """Whether ``name`` has a letter to match on ("1" and "!!!" have none)."""
+    return re.search(r"[^\W\d_]", fold(name)) is not None
+
+
 def _similar(a: str, b: str) -> float:
     return 1.0 if a == b else SequenceMatcher(None, a, b, autojunk=False).ratio()
 
@@ -177,7 +182,7 @@ def find_people(store: Store, query: str, *, limit: int = 10) -> list[PersonAnsw
     if len(query) > MAX_NAME_CHARS:
         raise QueryError(f"name: at most {MAX_NAME_CHARS} characters (got {len(query)})")
     q_tokens = _tokens(query)
-    if not q_tokens:
+    if not has_letter(query):
         raise QueryError("name: give a person's name with letters, e.g. 'Holmqvist'")
 
     # Group the facet's spellings by folded name: "Torbjörn Holmqvist" and "Torbjorn

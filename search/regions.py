@@ -171,22 +171,40 @@ def county_names() -> dict[str, str]:
     return dict(gazetteer.counties())
 
 
+def _county_names(code: str, name: str) -> tuple[list[str], list[str]]:
+    """(the names the schema lists, further forms a lookup accepts) of one county."""
+    stem = name.removesuffix(" län")
+    short = stem[:-1] if stem != name and stem.endswith("s") else stem
+    listed = [code, name, short, f"Region {short}"]
+    extra = [stem, f"Region {stem}", f"Region {name}"]
+    return listed, extra
+
+
 @lru_cache(maxsize=1)
-def county_lookup() -> dict[str, str]:
-    """Folded code/name/"region X"/"X län" → code, for all 21 counties."""
+def county_spellings() -> dict[str, str]:
+    """The names of the 21 counties as written → SCB code, the forms the API's schema lists.
+
+    The code ("05"), the county's name ("Östergötlands län"), its short name ("Östergötland"),
+    "Region Östergötland" and the region's own name ("Västra Götalandsregionen").
+    """
     from ingest.nlp import gazetteer
 
     out: dict[str, str] = {}
     for code, name in gazetteer.counties().items():
-        out[fold(code)] = code
-        base = fold(name)
-        out[base] = code
-        for suffix in (" lans", " lan", "s lan"):
-            if base.endswith(suffix):
-                stem = base[: -len(suffix)]
-                out[stem] = code
-                out[f"region {stem}"] = code
-        out[f"region {base}"] = code
+        for spelling in [*_county_names(code, name)[0], gazetteer.region_name(code)]:
+            out.setdefault(spelling, code)
+    return out
+
+
+@lru_cache(maxsize=1)
+def county_lookup() -> dict[str, str]:
+    """Folded code/name/"Region X"/"X län"/"Xs" → code, for all 21 counties (case, å/ä/ö forgiven)."""
+    from ingest.nlp import gazetteer
+
+    out = {fold(spelling): code for spelling, code in county_spellings().items()}
+    for code, name in gazetteer.counties().items():
+        for spelling in _county_names(code, name)[1]:
+            out.setdefault(fold(spelling), code)
     return out
 
 

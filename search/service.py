@@ -279,7 +279,7 @@ class SearchService:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Answer one request (see the module docstring for how)."""
-        query, filters = _validate(request)
+        query, filters = validate_request(request)
         plan = plan_query(query, weights=self.fusion)
         store = self._store()
         loaded = self._loaded
@@ -449,7 +449,7 @@ def _all_words_known(query: str) -> bool:
     return bool(words) and all(known(w, "sv") or known(w, "en") for w in words)
 
 
-def _validate(request: SearchRequest) -> tuple[str, SearchFilters]:
+def validate_request(request: SearchRequest) -> tuple[str, SearchFilters]:
     """The cleaned query and filters, or QueryError saying what is wrong."""
     query = " ".join(str(request.query or "").split())
     if not query:

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import StoreDep
-from api.schemas.common import ERROR_RESPONSES
+from api.filters import VISIBLE_PATTERN
+from api.schemas.common import ERROR_RESPONSES, Notice
 from api.schemas.people import PeopleAnswer, PersonDocument, PersonEntry
 from regionsok.store import Store
-from search.people import MAX_NAME_CHARS, PersonAnswer, find_people
+from search.people import MAX_NAME_CHARS, PersonAnswer, find_people, has_letter
 
 router = APIRouter(tags=["people"])
 
@@ -37,8 +38,12 @@ def entry_of(person: PersonAnswer) -> PersonEntry:
 def people_answer(store: Store, name: str, *, limit: int = 10) -> PeopleAnswer:
     """People named ``name``, as `/people` answers (shared with the web page and the CLI).
 
-    Raises QueryError on an empty or over-long name.
+    Raises QueryError on an empty or over-long name. A name with no letters ("!!!", "42")
+    matches nobody: no people and a notice.
     """
+    if name.split() and not has_letter(name):
+        return PeopleAnswer(query=name, people=[], notices=[Notice(
+            parameter="name", value=name, message="name: give a person's name with letters, e.g. 'Holmqvist'")])
     return PeopleAnswer(query=name, people=[entry_of(p) for p in find_people(store, name, limit=limit)])
 
 
@@ -47,8 +52,9 @@ def people(
     store: StoreDep,
     name: Annotated[
         str,
-        Query(min_length=1, max_length=MAX_NAME_CHARS,
-              description="A name; case, å/ä/ö and small misspellings do not matter.",
+        Query(min_length=1, max_length=MAX_NAME_CHARS, pattern=VISIBLE_PATTERN,
+              description="A name; case, å/ä/ö and small misspellings do not matter. One with no letters "
+              "matches nobody (no people, and a notice).",
               examples=["Torbjörn Holmqvist"],
               openapi_examples={
                   "full": {"summary": "A full name", "value": "Torbjörn Holmqvist"},

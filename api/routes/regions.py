@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import WithJsonSchema
 
 from api.deps import SearcherDep, StoreDep
-from api.filters import MAX_QUERY_CHARS, QUERY_EXAMPLES, clean_query
-from api.schemas.common import ERROR_RESPONSES
+from api.filters import MAX_QUERY_CHARS, QUERY_EXAMPLES, listed, optional_query
+from api.schemas.common import ERROR_RESPONSES, Notice
 from api.schemas.regions import RegionCounty, RegionEvidence, RegionsAnswer
 from search.regions import RegionsAnswer as Answer
-from search.regions import which_regions
+from search.regions import concept_kinds, which_regions
 
 router = APIRouter(tags=["regions"])
+#: A focus-area or target-group slug: the schema lists the taxonomy's.
+CONCEPT_SLUGS = sorted(concept_kinds())
+ConceptSlug = Annotated[str, *listed(CONCEPT_SLUGS, "focus area")]
+NO_QUESTION = Notice(parameter="q", value="",
+                     message="give q (a question, e.g. 'gambling addiction') or focus (a focus-area slug)")
 
 
 def answer_of(answer: Answer) -> RegionsAnswer:
@@ -46,19 +52,24 @@ def regions(
     store: StoreDep,
     q: Annotated[
         str | None,
+        WithJsonSchema({"type": "string", "maxLength": MAX_QUERY_CHARS}),
         Query(max_length=MAX_QUERY_CHARS, description="A topic or question, Swedish or English.",
               examples=["gambling addiction"], openapi_examples=QUERY_EXAMPLES),
     ] = None,
     focus: Annotated[
-        str | None, Query(max_length=100, description="A focus-area or target-group slug instead of q.", examples=["gambling"])
+        ConceptSlug | None,
+        WithJsonSchema({"type": "string", "enum": CONCEPT_SLUGS}),
+        Query(description="A focus-area or target-group slug instead of q.", examples=["gambling"]),
     ] = None,
 ) -> RegionsAnswer:
     """Counties whose documents address the topic, strongest first.
 
     Every county listed is backed by at least one document (a focus-area label or a search
-    result above the relevance threshold), given with the passage that shows it.
+    result above the relevance threshold), given with the passage that shows it. With
+    neither q nor focus there is no question: no counties, and a notice saying what to give.
     """
-    query = clean_query(q) if q is not None and q.strip() else None
-    focus_slug = focus.strip() if focus and focus.strip() else None
-    # Neither given: which_regions raises the QueryError (→ 422).
+    query = optional_query(q)
+    focus_slug = focus or None
+    if query is None and focus_slug is None:
+        return RegionsAnswer(query="", focus_areas=[], counties=[], notices=[NO_QUESTION])
     return answer_of(which_regions(searcher, store, query, focus=focus_slug))

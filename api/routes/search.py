@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import SearcherDep, StoreDep
-from api.filters import SearchParams, search_params
+from api.filters import SearchParams, clean_query, search_params
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.search import SearchAnswer, SearchFacets, SearchResult
 from regionsok.records import Hit
+from search.hybrid import detect_query_language
 
 router = APIRouter(tags=["search"])
 
@@ -36,8 +37,13 @@ def result_of(hit: Hit) -> SearchResult:
 
 
 def run_search(searcher: SearcherDep, store: StoreDep, params: SearchParams) -> SearchAnswer:
-    """Run one page of a search and shape the answer."""
-    response = searcher.search(params.resolved(store).to_request())
+    """Run one page of a search and shape the answer (empty, with notices, when a filter cannot match)."""
+    params = params.resolved(store)
+    if params.empty:
+        return SearchAnswer(query=clean_query(params.q), language=detect_query_language(params.q), total=0,
+                            page=params.page, k=params.k, results=[], facets=SearchFacets(),
+                            notices=list(params.notices))
+    response = searcher.search(params.to_request())
     facets = response.facets
     return SearchAnswer(
         query=response.query,
@@ -60,6 +66,8 @@ def search(searcher: SearcherDep, store: StoreDep, params: ParamsDep) -> SearchA
     """Documents matching a query (Swedish or English), best first, with facet counts.
 
     Filters combine with AND; repeating a filter (``county=05&county=06``) means OR.
-    Unknown filter values are answered 422 with the reason.
+    A value the schema rules out (a county that does not exist, an unknown slug) is answered
+    422 with the reason; an organisation or person no document names gives no results and a
+    notice saying so.
     """
     return run_search(searcher, store, params)

@@ -258,6 +258,9 @@ def home(
     try:
         params = _params_from(request)
         answer: SearchAnswer | None = run_search(searcher, store, params)
+        if answer is not None and answer.notices:
+            # The page says why nothing matched, in words, where the API gives an empty answer.
+            raise QueryError(answer.notices[0].message)
         if answer is not None and params.county:
             # Counties combine (OR): list every county the query has, not only the chosen ones.
             everywhere = run_search(searcher, store, replace(params, county=(), k=1, page=1))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Notice
+
 
 class PersonDocument(BaseModel):
     """A document the person appears in, with the sentences attributed to them there."""
@@ -37,3 +39,4 @@ class PeopleAnswer(BaseModel):
 
     query: str = Field(examples=["Torbjörn Holmqvist"])
     people: list[PersonEntry]
+    notices: list[Notice] = Field(default_factory=list, description="Why nobody can match (a name with no letters).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Notice
+
 
 class RegionEvidence(BaseModel):
     """A document showing the county addresses the topic, and the passage that shows it."""
@@ -32,3 +34,4 @@ class RegionsAnswer(BaseModel):
     query: str = Field(examples=["gambling addiction"])
     focus_areas: list[str] = Field(description="Focus-area slugs the question was mapped to.", examples=[["gambling"]])
     counties: list[RegionCounty]
+    notices: list[Notice] = Field(default_factory=list, description="Why there is no answer (no q and no focus).")

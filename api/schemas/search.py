@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Notice
+
 
 class SearchResult(BaseModel):
     """One document that matches, with its best passage."""
@@ -41,3 +43,6 @@ class SearchAnswer(BaseModel):
     k: int = Field(examples=[10])
     results: list[SearchResult]
     facets: SearchFacets
+    notices: list[Notice] = Field(
+        default_factory=list, description="Why some filter matched nothing (then there are no results)."
+    )

@@ -46,7 +46,7 @@ def people(
         typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))
         return
     if not answer.people:
-        typer.echo("nobody by that name")
+        typer.echo(answer.notices[0].message if answer.notices else "nobody by that name")
     for person in answer.people:
         parties = ", ".join(person.parties) or "-"
         roles = "; ".join(person.roles) or "-"

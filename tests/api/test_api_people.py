@@ -52,4 +52,7 @@ def test_empty_or_overlong_names_are_422(client: TestClient) -> None:
     assert client.get("/people", params={"name": ""}).status_code == 422
     long = client.get("/people", params={"name": "a" * 201})
     assert long.status_code == 422 and "name" in long.json()["detail"]
-    assert client.get("/people", params={"name": "!!!"}).status_code == 422
+    assert client.get("/people", params={"name": "   "}).status_code == 422
+    no_letters = client.get("/people", params={"name": "!!!"})
+    assert no_letters.status_code == 200 and no_letters.json()["people"] == []
+    assert no_letters.json()["notices"][0]["parameter"] == "name"

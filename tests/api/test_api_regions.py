@@ -55,9 +55,13 @@ def test_focus_slug_instead_of_a_question(client: TestClient) -> None:
     assert unknown.status_code == 422 and "astrology" in unknown.json()["detail"]
 
 
-def test_regions_without_a_question_is_422(client: TestClient) -> None:
-    answer = client.get("/regions")
-    assert answer.status_code == 422 and "q" in answer.json()["detail"]
+def test_regions_without_a_question_lists_no_county_and_says_what_to_give(client: TestClient) -> None:
+    for params in ({}, {"q": "   "}):
+        answer = client.get("/regions", params=params)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["counties"] == [] and [n["parameter"] for n in body["notices"]] == ["q"]
+        assert "focus" in body["notices"][0]["message"]
 
 
 def test_precision_and_recall_on_the_labelled_questions(client: TestClient) -> None:
