@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ApiState, IndexUnavailable, RejectUnknownQuery
 from api.headers import SecurityHeaders
-from api.routes import documents, export, facets, health, people, regions, search, web
+from api.routes import documents, export, facets, feed, health, people, regions, search, web
 from api.schemas.common import ErrorBody, FieldError
 from regionsok.errors import QueryError, RegionsokError
 from regionsok.settings import Settings, get_settings
@@ -166,7 +166,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
         app.include_router(module.router, dependencies=[RejectUnknownQuery])
     app.include_router(export.aliases, dependencies=[RejectUnknownQuery])
     _add_offline_docs(app)
-    # Last: the web page reads its own parameters and answers unknown paths with its 404 page.
+    # Last: the web page reads its own parameters and answers unknown paths with its 404 page
+    # (its catch-all route goes after the feed's).
+    app.include_router(feed.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Outermost, so error answers (404, 422, 500) carry the headers too.

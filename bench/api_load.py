@@ -44,7 +44,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from regionsok.records import DOCUMENT_KINDS, Document, Extraction, Person  # noqa: E402
+from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Document, Extraction, Person  # noqa: E402
 from regionsok.settings import Settings  # noqa: E402
 from search.embedding import BACKENDS  # noqa: E402
 
@@ -61,8 +61,7 @@ QUERIES = (
     "mental health young people",
     "Torbjörn Holmqvist",
 )
-COUNTIES = ("01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14",
-            "17", "18", "19", "20", "21", "22", "23", "24", "25")
+COUNTIES = COUNTY_CODES
 FOCUS = ("substance_abuse", "mental_health", "gambling", "primary_care", "suicide_prevention",
          "domestic_violence", "comorbidity", "family_support")
 KINDS = DOCUMENT_KINDS

@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from crawler.platforms import PLATFORMS, platform_defaults
 from regionsok.errors import ConfigError
+from regionsok.records import COUNTY_CODES
 
 SourceKind = Literal["press_release", "agreement", "mixed"]
 SOURCE_KINDS: tuple[str, ...] = ("press_release", "agreement", "mixed")
-PLATFORMS: tuple[str, ...] = ("generic", "mynewsdesk", "viatt", "notified", "pressmachine")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
-_COUNTY = re.compile(r"^(0[1-9]|1[0-9]|2[0-5])$")
 
 _SOURCE_KEYS = {
     "name", "org", "county", "kind", "platform", "newsroom", "start_urls", "allowed_domains",
@@ -156,8 +156,6 @@ def load_sources(path: Path | str | None = None) -> SourceFile:
 
 
 def _parse_source(table: dict[str, Any], where: str) -> Source:
-    from crawler.spiders import platform_defaults  # platforms fill in start URLs and domains
-
     unknown = set(table) - _SOURCE_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
@@ -169,8 +167,9 @@ def _parse_source(table: dict[str, Any], where: str) -> Source:
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: kind must be one of {SOURCE_KINDS}, got {kind!r}")
     county = table.get("county")
-    if county is not None and (not isinstance(county, str) or not _COUNTY.match(county)):
-        raise ConfigError(f"{where}: county must be a two-digit län code 01-25 as a string, got {county!r}")
+    if county is not None and county not in COUNTY_CODES:
+        raise ConfigError(f"{where}: county must be a län code as a string ({', '.join(COUNTY_CODES)}), "
+                          f"got {county!r}")
     platform = table.get("platform", "generic")
     if platform not in PLATFORMS:
         raise ConfigError(f"{where}: platform must be one of {PLATFORMS}, got {platform!r}")

@@ -1,38 +1,19 @@
-"""URL hygiene for the crawler: one canonical form per page, and a guard against traps.
+"""URL hygiene for the crawler: a guard against traps.
 
 Municipal CMSs hand out the same page under many addresses (tracking parameters, session
 ids) and generate endless ones (calendars paging month by month, filter combinations). The
-canonical form keeps one stored page per article; :class:`TrapGuard` bounds the rest without
-site-specific rules, so a new source in ``sources.toml`` is safe by default.
+canonical form (:func:`regionsok.text.canonical_url`, the store's rule too) keeps one stored
+page per article; :class:`TrapGuard` bounds the rest without site-specific rules, so a new
+source in ``sources.toml`` is safe by default.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
-# Query parameters that never change what a page says.
-_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi)$", re.I)
-# Session identifiers: each visit gets a new one, so following them never ends.
-_SESSION = re.compile(r"^(session_?id|sid|jsessionid|phpsessid|aspsessionid\w*|cfid|cftoken)$", re.I)
-_PATH_SESSION = re.compile(r";(jsessionid|sessionid|sid)=[^/?#]*", re.I)
 _DIGITS = re.compile(r"\d+")
-
-
-def canonical_url(url: str) -> str:
-    """The one address a page is stored under: no fragment, no tracking or session parameters.
-
-    Parameter order is kept (some CMSs care); the scheme and host are lower-cased.
-    """
-    parts = urlsplit(url.strip())
-    path = _PATH_SESSION.sub("", parts.path) or "/"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _TRACKING.match(k) and not _SESSION.match(k)
-    ]
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
 
 
 def url_shape(url: str) -> str:

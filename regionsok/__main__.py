@@ -1,5 +1,9 @@
-"""`python -m regionsok` runs the CLI (same as the `regionsok` console script)."""
+"""`python -m regionsok` runs the CLI (same as the `regionsok` console script).
 
-from regionsok.cli import main
+The one module of the core that reaches the application layer: it is an entry point that
+nothing imports, run only as ``python -m``.
+"""
+
+from app.cli import main
 
 main()

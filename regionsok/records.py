@@ -28,6 +28,14 @@ def sha256_hex(data: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: The 21 counties' (län) SCB codes: the only county codes there are (02, 11, 15 and 16 went
+#: when counties merged, in 1968 and 1998). Names and regions: ingest/data/regions.tsv.
+COUNTY_CODES: tuple[str, ...] = (
+    "01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14",
+    "17", "18", "19", "20", "21", "22", "23", "24", "25",
+)
+
+
 def document_counties(facets: dict[str, list[str]], county_code: str | None) -> list[str]:
     """The counties a document concerns: its NLP county facets, else its source's county.
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-# Query parameters that identify a visit, not a page: dropped from canonical URLs so the
-# same article reached from a newsletter and from the listing is one document.
-_TRACKING_PARAMS = frozenset(
-    {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "fbclid", "gclid",
-     "sessionid", "sid", "phpsessid", "jsessionid"}
-)
+# Query parameters that never change what a page says (campaign tracking) ...
+_TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi)$", re.I)
+# ... and session identifiers: each visit gets a new one, so following them never ends.
+_SESSION = re.compile(r"^(session_?id|sid|jsessionid|phpsessid|aspsessionid\w*|cfid|cftoken)$", re.I)
+_PATH_SESSION = re.compile(r";(jsessionid|sessionid|sid)=[^/?#]*", re.I)
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 
 def fold(text: str) -> str:
@@ -22,21 +23,24 @@ def fold(text: str) -> str:
 
 
 def canonical_url(url: str) -> str:
-    """The URL a document is known by: lower-case scheme and host, no fragment, no
-    tracking or session parameters, remaining parameters sorted. Local paths pass through."""
+    """The one address a page or document is known by, in the crawler and in the store alike.
+
+    Lower-case scheme and host, no default port, no fragment, no tracking or session
+    parameters (``utm_*``, ``fbclid``, ``msclkid``, ``mc_*``, ``jsessionid`` …, also as a
+    ``;jsessionid=`` path parameter), the remaining parameters sorted (the same page linked
+    with its parameters in another order is one document). Anything but http(s) passes
+    through stripped (local files, rejected schemes).
+    """
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
         return url.strip()
-    query = urlencode(
-        sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-               if k.lower() not in _TRACKING_PARAMS)
-    )
-    netloc = parts.netloc.lower()
-    if netloc.endswith(":80") and parts.scheme == "http":
-        netloc = netloc[:-3]
-    if netloc.endswith(":443") and parts.scheme == "https":
-        netloc = netloc[:-4]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+    query = urlencode(sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING.match(k) and not _SESSION.match(k)
+    ))
+    netloc = parts.netloc.lower().removesuffix(_DEFAULT_PORTS[scheme])
+    return urlunsplit((scheme, netloc, _PATH_SESSION.sub("", parts.path) or "/", query, ""))
 
 
 def doc_id_for_url(url: str) -> str:

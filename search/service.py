@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -41,7 +40,7 @@ import faiss
 import numpy as np
 
 from regionsok.errors import IndexError_, QueryError
-from regionsok.records import DOCUMENT_KINDS, Hit, document_counties
+from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Hit, document_counties
 from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import document_filter_sql
@@ -117,7 +116,6 @@ VECTOR_MARGIN = 0.05
 #: knows ("xyzzyplugh", "blorfen"), and keeps the stricter margin.
 VECTOR_MARGIN_KNOWN_WORDS = 0.035
 BACKGROUND_SAMPLE = 512
-_COUNTY = re.compile(r"^\d{1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,10 +465,10 @@ def validate_request(request: SearchRequest) -> tuple[str, SearchFilters]:
     f = request.filters
     counties: list[str] = []
     for county in f.counties:
-        code = str(county).strip()
-        if not _COUNTY.match(code) or not 1 <= int(code) <= 25:
-            raise QueryError(f"county must be a county code 01..25, not {county!r}")
-        counties.append(code.zfill(2))
+        code = str(county).strip().zfill(2)
+        if code not in COUNTY_CODES:
+            raise QueryError(f"county must be a county code ({', '.join(COUNTY_CODES)}), not {county!r}")
+        counties.append(code)
     for kind in f.kinds:
         if kind not in DOCUMENT_KINDS:
             raise QueryError(f"kind must be one of {', '.join(DOCUMENT_KINDS)}, not {kind!r}")

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from api.deps import SearcherDep, StoreDep
 from api.routes.search import run_search
+from api.routes.web import params_from
 from api.schemas.search import SearchResult
 
 router = APIRouter(include_in_schema=False)
@@ -63,10 +64,8 @@ def atom_feed(base_url: str, query_string: str, title: str, results: list[Search
 @router.get("/feed")
 def feed(request: Request, searcher: SearcherDep, store: StoreDep) -> Response:
     """The search as an Atom feed (bad parameters: the API's 422 JSON, as for /search)."""
-    from api.routes.web import _params_from
-
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "k", "ui")]
-    params = replace(_params_from(request), k=FEED_SIZE, page=1)
+    params = replace(params_from(request), k=FEED_SIZE, page=1)
     answer = run_search(searcher, store, params)
     base = str(request.base_url).rstrip("/")
     body = atom_feed(base, urlencode(pairs), f"Regionsök: {params.q}", answer.results)

@@ -29,7 +29,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import IndexUnavailable, SearcherDep, StoreDep
 from api.filters import MAX_K, MAX_PAGE, MAX_QUERY_CHARS, SearchParams, clean_query, search_params
 from api.labels import UiLanguage, concept_label, county_label, error_text, kind_label
-from api.routes import feed
 from api.routes.documents import load_document
 from api.routes.people import people_answer
 from api.routes.regions import answer_of
@@ -256,7 +255,7 @@ def home(
     if not q.strip():
         return _render(request, "search.html", chosen_language(request), q="", answer=None, error=None)
     try:
-        params = _params_from(request)
+        params = params_from(request)
         answer: SearchAnswer | None = run_search(searcher, store, params)
         if answer is not None and answer.notices:
             # The page says why nothing matched, in words, where the API gives an empty answer.
@@ -296,7 +295,7 @@ def _unknown_param(request: Request, allowed: set[str] | frozenset[str]) -> str 
     return f"{unknown[0]}: unknown query parameter (allowed: {', '.join(sorted(allowed))})" if unknown else None
 
 
-def _params_from(request: Request) -> SearchParams:
+def params_from(request: Request) -> SearchParams:
     """Parse the page's query string with the API's own rules (bounds raise QueryError)."""
     qp = request.query_params
     if (mistyped := _unknown_param(request, SEARCH_PAGE_PARAMS)) is not None:
@@ -498,8 +497,6 @@ def version_page(request: Request, store: StoreDep, doc_id: str, version: int) -
     return _render(request, "version.html", lang, doc_id=doc_id, version=row, changes=changes,
                    paragraphs=paragraphs(row["text"]), has_previous=previous is not None)
 
-
-router.include_router(feed.router)
 
 
 @router.get("/{path:path}", include_in_schema=False)

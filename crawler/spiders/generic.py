@@ -41,8 +41,8 @@ from twisted.python.failure import Failure
 
 from crawler.items import KnownPage, PageItem
 from crawler.sources import CrawlPolicy, Source
-from crawler.spiders import PlatformDefaults
-from crawler.urls import TrapGuard, canonical_url
+from crawler.urls import TrapGuard
+from regionsok.text import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +99,6 @@ class GenericSpider(scrapy.Spider):
         self._in_sitemaps: set[str] = set()
 
     # -- platform hooks -------------------------------------------------------------------
-
-    @classmethod
-    def defaults(cls, newsroom: str) -> PlatformDefaults:
-        """Start URLs, domains and patterns derived from a platform newsroom id."""
-        return PlatformDefaults()
 
     def pre_process(self, response: Response) -> Response:
         """Adjust a response before it is examined (e.g. a platform's JSON wrapper)."""

@@ -16,41 +16,18 @@ date. Everything else (politeness, conditional requests, traps) is the generic s
 
 from __future__ import annotations
 
-import re
-from typing import ClassVar
-
 from scrapy.http import Response, TextResponse
 
 from crawler.items import PageItem
-from crawler.spiders import PlatformDefaults
 from crawler.spiders.generic import GenericSpider
-
-# Pages no platform press room needs: sharing, login, media downloads, language switches.
-_COMMON_DENY = (r"/(login|logga-in|share|dela)\b", r"[?&](lang|locale)=(?!sv)", r"/(images|videos|video)/")
 
 
 class PlatformSpider(GenericSpider):
-    """A press-room platform, declared as data: URL templates filled from the newsroom id.
+    """A press-room platform: which pages are releases and how it dates them.
 
-    Templates may use ``{newsroom}`` (as given), ``{newsroom_re}`` (regex-escaped, for
-    ``allow``) and ``{publisher}`` (the part before the first ``/``, for ids like
-    ``3235664/region-uppsala``).
+    Its start URLs and URL patterns are data in :mod:`crawler.platforms` (the sources
+    loader fills them into each entry); everything else is the generic spider's.
     """
-
-    start_templates: ClassVar[tuple[str, ...]] = ()
-    domains: ClassVar[tuple[str, ...]] = ()
-    allow_templates: ClassVar[tuple[str, ...]] = ()
-
-    @classmethod
-    def defaults(cls, newsroom: str) -> PlatformDefaults:
-        names = {"newsroom": newsroom, "newsroom_re": re.escape(newsroom),
-                 "publisher": newsroom.split("/", 1)[0]}
-        return PlatformDefaults(
-            start_urls=tuple(t.format(**names) for t in cls.start_templates),
-            allowed_domains=cls.domains,
-            allow=tuple(t.format(**names) for t in cls.allow_templates),
-            deny=_COMMON_DENY,
-        )
 
 
 class MynewsdeskSpider(PlatformSpider):
@@ -58,10 +35,6 @@ class MynewsdeskSpider(PlatformSpider):
 
     name = platform = "mynewsdesk"
     item_patterns = (r"/(pressreleases|news)/[^/?#]+-\d+$",)
-    start_templates = ("https://www.mynewsdesk.com/se/{newsroom}/pressreleases",
-                       "https://www.mynewsdesk.com/se/{newsroom}/news")
-    domains = ("mynewsdesk.com",)
-    allow_templates = (r"/se/{newsroom_re}/(pressreleases|news)", r"//{newsroom_re}\.mynewsdesk\.com/")
 
     def post_process_item(self, item: PageItem, response: Response) -> PageItem:
         # Mynewsdesk puts the release date in a <time> inside the release header.
@@ -76,10 +49,6 @@ class ViaTTSpider(PlatformSpider):
 
     name = platform = "viatt"
     item_patterns = (r"/pressmeddelande/\d+/",)
-    start_templates = ("https://via.tt.se/pressrum/{newsroom}",)
-    domains = ("via.tt.se",)
-    # A press room links other publishers' releases too; keep this publisher's.
-    allow_templates = (r"/pressrum/{publisher}/", r"/pressmeddelande/\d+/.*publisherId={publisher}")
 
 
 class NotifiedSpider(PlatformSpider):
@@ -87,9 +56,6 @@ class NotifiedSpider(PlatformSpider):
 
     name = platform = "notified"
     item_patterns = (r"/posts/(pressreleases|news)/[^/?#]+$",)
-    start_templates = ("https://newsroom.notified.com/{newsroom}",)
-    domains = ("newsroom.notified.com",)
-    allow_templates = (r"/{newsroom_re}(/|$)",)
 
 
 class PressmachineSpider(PlatformSpider):
@@ -97,9 +63,6 @@ class PressmachineSpider(PlatformSpider):
 
     name = platform = "pressmachine"
     item_patterns = (r"/pressrelease/view/",)
-    start_templates = ("https://www.pressmachine.se/pressroom/view/{newsroom}",)
-    domains = ("pressmachine.se",)
-    allow_templates = (r"/pressroom/view/{newsroom_re}", r"/pressrelease/view/")
 
 
 PLATFORM_SPIDERS: dict[str, type[GenericSpider]] = {

@@ -25,7 +25,7 @@ def cli(api_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli
 
 
 def test_regions_json_matches_the_api(cli: CliRunner, client) -> None:
-    from regionsok.cli import app
+    from app.cli import app
 
     result = cli.invoke(app, ["regions", "gambling addiction", "--json"])
     assert result.exit_code == 0, result.output
@@ -35,7 +35,7 @@ def test_regions_json_matches_the_api(cli: CliRunner, client) -> None:
 
 
 def test_regions_text_lists_counties_with_evidence(cli: CliRunner) -> None:
-    from regionsok.cli import app
+    from app.cli import app
 
     result = cli.invoke(app, ["regions", "spelberoende"])
     assert result.exit_code == 0, result.output
@@ -44,7 +44,7 @@ def test_regions_text_lists_counties_with_evidence(cli: CliRunner) -> None:
 
 
 def test_people_text_and_json(cli: CliRunner) -> None:
-    from regionsok.cli import app
+    from app.cli import app
 
     text = cli.invoke(app, ["people", "Akesson"])
     assert text.exit_code == 0, text.output
@@ -54,7 +54,7 @@ def test_people_text_and_json(cli: CliRunner) -> None:
 
 
 def test_bad_input_and_missing_index_are_clear_errors(cli: CliRunner, tmp_path: Path) -> None:
-    from regionsok.cli import app
+    from app.cli import app
 
     empty = cli.invoke(app, ["people", "   "])
     assert empty.exit_code == 2 and "name" in empty.output
@@ -112,7 +112,7 @@ def test_serve_answers_on_the_port_it_reports(api_settings: Settings, workers: i
 def test_server_option_gives_the_local_answer_from_a_running_server(
     cli: CliRunner, live_server: str, args: list[str]
 ) -> None:
-    from regionsok.cli import app
+    from app.cli import app
 
     local = cli.invoke(app, args)
     remote = cli.invoke(app, [*args, "--server", live_server])
@@ -129,7 +129,7 @@ def test_server_option_gives_the_local_answer_from_a_running_server(
 
 
 def test_server_option_reports_an_unreachable_server(cli: CliRunner) -> None:
-    from regionsok.cli import app
+    from app.cli import app
 
     result = cli.invoke(app, ["search", "spelberoende", "--server", "http://127.0.0.1:9"])
     assert result.exit_code == 1 and "cannot ask the server" in result.output
@@ -139,7 +139,7 @@ def test_export_takes_the_query_and_filters_of_search(cli: CliRunner, client) ->
     import csv
     import io
 
-    from regionsok.cli import app
+    from app.cli import app
 
     result = cli.invoke(app, ["export", "spelberoende", "--county", "05", "--excel", "--no-text"])
     assert result.exit_code == 0, result.output

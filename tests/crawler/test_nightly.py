@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from app.jobs import nightly, nightly_lock
 from crawler.demosite import DemoSite
-from regionsok.jobs import nightly, nightly_lock
 from regionsok.settings import Settings
 from regionsok.store import Store
 from search.indexer import current_generation

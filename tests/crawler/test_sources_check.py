@@ -123,8 +123,8 @@ def test_the_cli_checks_the_demo_sources_and_writes_the_result(tmp_path: Path, d
 
     from typer.testing import CliRunner
 
+    from app.cli import app
     from crawler.demosite.sources import write_demo_sources
-    from regionsok.cli import app
 
     path = write_demo_sources(tmp_path / "demo.toml", demo_site.url)
     result = CliRunner().invoke(app, ["sources", "check", "--sources", str(path), "--json", "--write"])

@@ -50,7 +50,7 @@ def test_every_csv_writer_in_the_product_uses_the_one_rule() -> None:
         if "csv.writer(" in source or "csv.DictWriter(" in source:
             writers.append(path.relative_to(REPO).as_posix())
             assert "from regionsok.csvcells import" in source, f"{path} writes CSV without csv_cell"
-    assert {"api/routes/export.py", "regionsok/cli/export.py"} <= set(writers)
+    assert {"api/routes/export.py", "app/cli/export.py"} <= set(writers)
 
 
 @pytest.fixture()

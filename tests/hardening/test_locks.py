@@ -99,7 +99,7 @@ def test_the_lock_is_reentrant_within_one_process(tmp_path: Path) -> None:
 def test_nightly_index_stage_waits_for_a_manual_index(
     holder: tuple[Path, subprocess.Popen[str]], model_dir: Path,
 ) -> None:
-    from regionsok.jobs import _index
+    from app.jobs import _index
 
     lock, child = holder
     data_dir = lock.parent.parent

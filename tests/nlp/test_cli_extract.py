@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from regionsok.cli import app
+from app.cli import app
 
 KEYS = ["id", "kind", "counties", "organisations", "people", "quotes", "dates", "amounts", "focus_areas",
         "target_groups"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from regionsok.cli import app
+from app.cli import app
 from regionsok.settings import Settings, get_settings
 
 

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import err_console
 from regionsok.errors import ConfigError
 from regionsok.records import FetchedPage, Rejected
 

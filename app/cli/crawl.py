@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import exit_on
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import exit_on
 
 if TYPE_CHECKING:
     from crawler.report import CrawlReport
@@ -62,10 +62,10 @@ def crawl(
     data_dir: DataDirOption = None,
 ) -> None:
     """Crawl the sources into the store (conditional requests; changed pages become new versions)."""
+    from app.jobs import new_run_id, write_run_report
     from crawler.run import crawl as run_crawl
     from ingest.pipeline import ingest_pending_pages
     from regionsok.errors import ConfigError, RegionsokError
-    from regionsok.jobs import new_run_id, write_run_report
     from regionsok.settings import get_settings
     from regionsok.store import open_store, utcnow
 

@@ -86,7 +86,7 @@ _COMMAND_MODULES = (
 )
 
 for _name in _COMMAND_MODULES:
-    importlib.import_module(f"regionsok.cli.{_name}").register(app)
+    importlib.import_module(f"app.cli.{_name}").register(app)
 
 
 def main() -> None:

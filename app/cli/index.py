@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import err_console
 from regionsok.errors import LockedError, RegionsokError
 from regionsok.locks import LOCKED_EXIT_CODE
 from regionsok.settings import get_settings

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from regionsok.cli import DataDirOption, use_data_dir
+from app.cli import DataDirOption, use_data_dir
 
 EPILOG = """
 Examples:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import exit_on
-from regionsok.cli.remote import ServerOption, get_json
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import exit_on
+from app.cli.remote import ServerOption, get_json
 
 EPILOG = """
 Examples:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from regionsok.cli.progress import err_console
+from app.cli.progress import err_console
 
 ServerOption = Annotated[
     str | None,

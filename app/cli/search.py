@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console, exit_on
-from regionsok.cli.remote import ServerOption, get_json
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import err_console, exit_on
+from app.cli.remote import ServerOption, get_json
 from regionsok.errors import QueryError, RegionsokError
 from regionsok.records import Hit
 from regionsok.settings import get_settings

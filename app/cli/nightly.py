@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.crawl import SourcesOption, print_crawl_summary
-from regionsok.cli.progress import exit_on, print_stage
+from app.cli import DataDirOption, use_data_dir
+from app.cli.crawl import SourcesOption, print_crawl_summary
+from app.cli.progress import exit_on, print_stage
 
 EPILOG = """
 Examples:
@@ -28,7 +28,7 @@ Exit 0 when the run completed, 1 when every source failed or a stage failed, 2 f
 
 
 def print_nightly_summary(report: object, console: Console) -> None:
-    from regionsok.jobs import NightlyReport
+    from app.jobs import NightlyReport
 
     assert isinstance(report, NightlyReport)
     if report.crawl is not None:
@@ -55,8 +55,8 @@ def nightly(
     data_dir: DataDirOption = None,
 ) -> None:
     """Crawl, ingest, extract and index (incremental; one run at a time)."""
+    from app.jobs import nightly as run_nightly
     from regionsok.errors import ConfigError, LockedError
-    from regionsok.jobs import nightly as run_nightly
     from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
 

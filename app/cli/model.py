@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from regionsok.cli import DataDirOption, use_data_dir
+from app.cli import DataDirOption, use_data_dir
 from regionsok.errors import ModelError
 from regionsok.settings import get_settings, override_settings
 

@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import exit_on
-from regionsok.cli.search import (
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import exit_on
+from app.cli.search import (
     CountyOption,
     FocusOption,
     KindOption,

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.crawl import SourcesOption
-from regionsok.cli.progress import err_console, exit_on
+from app.cli import DataDirOption, use_data_dir
+from app.cli.crawl import SourcesOption
+from app.cli.progress import err_console, exit_on
 
 if TYPE_CHECKING:
     from crawler.check import SourceCheck

@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console, exit_on, print_stage
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import err_console, exit_on, print_stage
 
 EPILOG = """
 Examples:
@@ -48,11 +48,11 @@ def demo(
     data_dir: DataDirOption = None,
 ) -> None:
     """Crawl the bundled demo site, ingest, extract and index it, then serve search."""
+    from app.cli.nightly import print_nightly_summary
+    from app.jobs import nightly
     from crawler.demosite import DemoSite
     from crawler.demosite.sources import write_demo_sources
-    from regionsok.cli.nightly import print_nightly_summary
     from regionsok.errors import LockedError, RegionsokError
-    from regionsok.jobs import nightly
     from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
     from regionsok.store import open_store

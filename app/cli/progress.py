@@ -29,7 +29,7 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 
 
 def print_stage(stage: str) -> None:
-    """``→ stage`` on stderr as a nightly stage starts (the ``on_stage`` of regionsok.jobs.nightly)."""
+    """``→ stage`` on stderr as a nightly stage starts (the ``on_stage`` of app.jobs.nightly)."""
     err_console.print(f"[bold]→ {stage}[/]")
 
 

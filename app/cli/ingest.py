@@ -10,8 +10,8 @@ from urllib.parse import unquote
 import typer
 from rich.console import Console
 
-from regionsok.cli import DataDirOption, use_data_dir
-from regionsok.cli.progress import err_console, exit_on, progress_bar
+from app.cli import DataDirOption, use_data_dir
+from app.cli.progress import err_console, exit_on, progress_bar
 from regionsok.errors import ConfigError
 from regionsok.store import open_store
 

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from regionsok.cli import DataDirOption, use_data_dir
+from app.cli import DataDirOption, use_data_dir
 from regionsok.store import open_store
 
 
