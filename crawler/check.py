@@ -9,7 +9,7 @@ to one host, the timeout, the crawler's User-Agent), at most a handful of pages:
    (a retired pre-region domain that redirects to the region's new one) is reported with
    its new address; 404/410 means gone; a connection error means unreachable;
 3. the press-room platform, recognised from the address and the page the same way the
-   platform spiders define their domains (:data:`crawler.spiders.platforms.PLATFORM_SPIDERS`);
+   platform data defines their domains (:data:`crawler.platforms.PLATFORM_URLS`);
 4. the links of the start pages that look like articles (the source's ``items`` patterns, else
    its platform's, else its ``allow`` patterns), and a sample of ``SAMPLE_ARTICLES`` of them,
    fetched to see they answer.
@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from crawler.platforms import PLATFORM_URLS
 from crawler.sources import CrawlPolicy, Source, SourceFile
-from crawler.spiders.platforms import PLATFORM_SPIDERS
 from regionsok.jsonfile import write_text_atomic
 
 #: Articles fetched per source to see that they answer (the check is a sample, not a crawl).
@@ -135,7 +135,7 @@ def links(html: str, base: str) -> list[str]:
 def recognise_platform(url: str, html: str = "") -> str | None:
     """The press-room platform a page is on, from its host (or a platform's domain in its links)."""
     host = urlsplit(url).netloc.lower()
-    domains = {name: tuple(getattr(spider, "domains", ())) for name, spider in PLATFORM_SPIDERS.items()}
+    domains = {name: urls.domains for name, urls in PLATFORM_URLS.items()}
     for name, hosts in domains.items():
         if any(host == d or host.endswith("." + d) for d in hosts):
             return name
@@ -148,9 +148,9 @@ def recognise_platform(url: str, html: str = "") -> str | None:
 def _article_patterns(source: Source) -> tuple[str, ...]:
     if source.items:
         return source.items
-    spider = PLATFORM_SPIDERS.get(source.platform)
-    if spider is not None and spider.item_patterns:
-        return tuple(spider.item_patterns)
+    urls = PLATFORM_URLS.get(source.platform)
+    if urls is not None and urls.items:
+        return urls.items
     return source.allow
 
 

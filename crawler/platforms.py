@@ -33,6 +33,8 @@ class PlatformUrls:
     start: tuple[str, ...]
     domains: tuple[str, ...]
     allow: tuple[str, ...]
+    #: Which of its URLs are releases (documents); the rest are listings.
+    items: tuple[str, ...]
 
 
 # Pages no platform press room needs: sharing, login, media downloads, language switches.
@@ -43,22 +45,26 @@ PLATFORM_URLS: dict[str, PlatformUrls] = {
         start=("https://www.mynewsdesk.com/se/{newsroom}/pressreleases", "https://www.mynewsdesk.com/se/{newsroom}/news"),
         domains=("mynewsdesk.com",),
         allow=(r"/se/{newsroom_re}/(pressreleases|news)", r"//{newsroom_re}\.mynewsdesk\.com/"),
+        items=(r"/(pressreleases|news)/[^/?#]+-\d+$",),
     ),
     "viatt": PlatformUrls(
         start=("https://via.tt.se/pressrum/{newsroom}",),
         domains=("via.tt.se",),
         # A press room links other publishers' releases too; keep this publisher's.
         allow=(r"/pressrum/{publisher}/", r"/pressmeddelande/\d+/.*publisherId={publisher}"),
+        items=(r"/pressmeddelande/\d+/",),
     ),
     "notified": PlatformUrls(
         start=("https://newsroom.notified.com/{newsroom}",),
         domains=("newsroom.notified.com",),
         allow=(r"/{newsroom_re}(/|$)",),
+        items=(r"/posts/(pressreleases|news)/[^/?#]+$",),
     ),
     "pressmachine": PlatformUrls(
         start=("https://www.pressmachine.se/pressroom/view/{newsroom}",),
         domains=("pressmachine.se",),
         allow=(r"/pressroom/view/{newsroom_re}", r"/pressrelease/view/"),
+        items=(r"/pressrelease/view/",),
     ),
 }
 #: Every platform a source may name ("generic" is the configurable spider).

@@ -19,6 +19,7 @@ from __future__ import annotations
 from scrapy.http import Response, TextResponse
 
 from crawler.items import PageItem
+from crawler.platforms import PLATFORM_URLS
 from crawler.spiders.generic import GenericSpider
 
 
@@ -34,7 +35,7 @@ class MynewsdeskSpider(PlatformSpider):
     """Mynewsdesk press rooms: ``mynewsdesk.com/se/<newsroom>/pressreleases``, paged ``?page=N``."""
 
     name = platform = "mynewsdesk"
-    item_patterns = (r"/(pressreleases|news)/[^/?#]+-\d+$",)
+    item_patterns = PLATFORM_URLS["mynewsdesk"].items
 
     def post_process_item(self, item: PageItem, response: Response) -> PageItem:
         # Mynewsdesk puts the release date in a <time> inside the release header.
@@ -48,21 +49,21 @@ class ViaTTSpider(PlatformSpider):
     """Via TT press rooms: ``via.tt.se/pressrum/<id>/<slug>``; releases under ``/pressmeddelande/``."""
 
     name = platform = "viatt"
-    item_patterns = (r"/pressmeddelande/\d+/",)
+    item_patterns = PLATFORM_URLS["viatt"].items
 
 
 class NotifiedSpider(PlatformSpider):
     """Notified (formerly Cision) newsrooms: ``newsroom.notified.com/<newsroom>``."""
 
     name = platform = "notified"
-    item_patterns = (r"/posts/(pressreleases|news)/[^/?#]+$",)
+    item_patterns = PLATFORM_URLS["notified"].items
 
 
 class PressmachineSpider(PlatformSpider):
     """Pressmachine press rooms: ``pressmachine.se/pressroom/view/<newsroom>``, yearly archives."""
 
     name = platform = "pressmachine"
-    item_patterns = (r"/pressrelease/view/",)
+    item_patterns = PLATFORM_URLS["pressmachine"].items
 
 
 PLATFORM_SPIDERS: dict[str, type[GenericSpider]] = {
