@@ -42,7 +42,7 @@ import numpy as np
 from regionsok.errors import ModelError
 from regionsok.jsonfile import write_json_atomic
 from regionsok.settings import Settings
-from search.model import ONNX_INT8_FILE, OPENVINO_INT8_FILE, export_onnx_int8, is_built
+from search.model_folder import ONNX_INT8_FILE, OPENVINO_INT8_FILE, is_built
 
 logger = logging.getLogger(__name__)
 
@@ -487,7 +487,10 @@ def _load_graph(kind: type[GraphEmbedder], name: str, source: str, batch_size: i
             "save the model to a folder and point REGIONSOK_EMBEDDING_MODEL at it"
         )
     if not (folder / kind.graph_file).is_file():
-        logger.info("exporting the int8 ONNX models (once)", extra={"folder": str(folder)})
-        export_onnx_int8(folder)
+        # Exporting takes a minute and the build tools (search.modelbuild): it is the build's job.
+        raise ModelError(
+            f"the {kind.backend} backend needs {kind.graph_file} in {folder}, which `regionsok model build` "
+            f"writes: run {build_command(folder)} --force, or choose REGIONSOK_EMBEDDING_BACKEND=torch"
+        )
     return kind(folder, name=name, batch_size=batch_size)
 

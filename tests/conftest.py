@@ -26,15 +26,16 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled embedding model as a sentence-transformers folder, built once per session.
 
     Reuses the model folder `make setup` built (REGIONSOK_MODEL_DIR, default
-    ~/.cache/regionsok/model); otherwise builds one for the session.
+    ~/.cache/regionsok/model), as `regionsok model build` would; otherwise builds one for the session.
     """
     from regionsok.settings import default_model_dir
-    from search.model import build_model, is_built
+    from search.model_folder import is_built
+    from search.modelbuild import build_model
 
     prebuilt = Path(os.environ.get("REGIONSOK_TEST_MODEL_DIR")
                     or os.environ.get("REGIONSOK_MODEL_DIR") or default_model_dir())
     if is_built(prebuilt):
-        return prebuilt
+        return build_model(prebuilt)  # built already: only refreshes its README if older
     return build_model(tmp_path_factory.mktemp("model") / "model")
 
 

@@ -64,7 +64,7 @@ def build(
       regionsok model build --model-dir /opt/regionsok/model --force
     """
     from search.embedding import choose_backend, recorded_choice
-    from search.model import build_model
+    from search.modelbuild import build_model
 
     use_data_dir(data_dir)
     if model_dir is not None:
@@ -99,7 +99,7 @@ def info(
       REGIONSOK_EMBEDDING_MODEL=/path/to/st-model regionsok model info --json
     """
     from search.embedding import load_embedder, recorded_choice
-    from search.model import MARKER
+    from search.model_folder import MARKER
 
     use_data_dir(data_dir)
     if model_dir is not None:

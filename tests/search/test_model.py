@@ -120,3 +120,10 @@ def test_auto_backend_times_each_backend_once_and_records_the_fastest(model_dir:
     assert load_embedder(Settings(embedding_model=str(folder), embedding_backend="torch")).backend == "torch"
     (folder / "backend.json").write_text(json.dumps({**choice, "cpu": "another machine"}), encoding="utf-8")
     assert recorded_choice(folder) is None
+
+
+def test_the_built_folders_readme_names_every_file_in_it(model_dir: Path) -> None:
+    readme = (model_dir / "README.md").read_text(encoding="utf-8")
+    files = sorted(str(p.relative_to(model_dir)) for p in model_dir.rglob("*") if p.is_file())
+    assert "model.safetensors" in files and ".built" in files
+    assert [f for f in files if f"`{f}`" not in readme] == []
