@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from regionsok.errors import RegionsokError
+from regionsok.faults import fault_point
 from regionsok.jsonfile import write_json_atomic
 from regionsok.locks import exclusive_lock
 from regionsok.settings import Settings
@@ -127,6 +128,7 @@ def nightly(
             if on_stage:
                 on_stage(name)
             logger.info("nightly stage", extra={"run_id": report.run_id, "stage": name})
+            fault_point(f"nightly.{name}")
 
         started = time.monotonic()
         stage("crawl")

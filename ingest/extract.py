@@ -39,7 +39,10 @@ LOCAL_FILE_SOURCE = "file"
 
 def url_scheme_problem(url: str, source: str | None) -> str | None:
     """Why ``url`` may not be stored as a document's address, or None when it may."""
-    scheme = urlsplit(url.strip()).scheme.lower() if url else ""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower() if url else ""
+    except ValueError as err:  # "http://[", a netloc with characters NFKC turns into "/" or "@"
+        return f"URL cannot be parsed: {err}"
     if scheme in WEB_SCHEMES:
         return None
     if scheme == "file" and source == LOCAL_FILE_SOURCE:

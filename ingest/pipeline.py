@@ -27,6 +27,7 @@ from typing import Any
 from ingest.extract import ExtractOptions, extract_page
 from ingest.nlp import update_extractions
 from regionsok.errors import ConfigError
+from regionsok.faults import fault_point
 from regionsok.records import FetchedPage, Rejected
 from regionsok.settings import get_settings
 from regionsok.store import Store
@@ -162,6 +163,7 @@ def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
             report.failed.append(page)
         else:
             ingest_page(store, page, report)
+        fault_point("ingest.page")
         if progress:
             progress(1)
     if extract:
@@ -180,29 +182,58 @@ def read_jsonl(path: Path, *, require_url: bool = True) -> Iterator[tuple[int, d
     ``require_url=False`` is for `regionsok extract`, which stores nothing and so needs no URL.
     """
     try:
-        handle = path.open(encoding="utf-8")
+        # Bytes, decoded line by line: one line that is not UTF-8 is rejected, not the whole file.
+        handle = path.open("rb")
     except OSError as err:
         raise ConfigError(f"cannot read {path}: {err.strerror or err}") from err
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, raw in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                yield number, Rejected(where, f"not UTF-8: byte 0x{raw[err.start]:02x} at column {err.start + 1}")
+                continue
             if not line.strip():
                 continue
-            where = f"{path}:{number}"
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 yield number, Rejected(where, f"invalid JSON: {err.msg}")
                 continue
-            if not isinstance(record, dict):
-                yield number, Rejected(where, "a record must be a JSON object")
-                continue
-            if require_url and not isinstance(record.get("url"), str):
-                yield number, Rejected(where, 'a record needs a "url" string')
-                continue
-            if not isinstance(record.get("text"), str) and not isinstance(record.get("html"), str):
-                yield number, Rejected(where, 'a record needs "text" or "html"')
-                continue
-            yield number, record
+            problem = record_problem(record, require_url=require_url)
+            yield number, (Rejected(where, problem) if problem else record)
+
+
+_OPTIONAL_STRINGS = ("title", "published")
+
+
+def record_problem(record: Any, *, require_url: bool = True) -> str | None:
+    """Why a decoded JSONL value cannot become a page, or None when it can.
+
+    Every field that reaches ``FetchedPage`` is checked for its type here, so a number as a
+    title or a list as a date is a reason in the report, not a crash further down.
+    """
+    if not isinstance(record, dict):
+        return "a record must be a JSON object"
+    if require_url and not isinstance(record.get("url"), str):
+        return 'a record needs a "url" string'
+    if not isinstance(record.get("text"), str) and not isinstance(record.get("html"), str):
+        return 'a record needs "text" or "html"'
+    for key in _OPTIONAL_STRINGS:
+        if record.get(key) is not None and not isinstance(record[key], str):
+            return f'"{key}" must be a string'
+    record_id = record.get("id")
+    if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, str | int | float)):
+        return '"id" must be a string or a number'
+    for key in ("url", "text", "html", *_OPTIONAL_STRINGS, "id"):
+        value = record.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as err:  # JSON's "\ud800" escapes decode to lone surrogates
+                return f'"{key}" holds an unpaired surrogate (\\u{ord(value[err.start]):04x}), which is not text'
+    return None
 
 
 def jsonl_page(record: dict[str, Any]) -> FetchedPage:
@@ -229,6 +260,7 @@ def ingest_jsonl(store: Store, path: Path, progress: Progress | None = None,
             report.failed.append(record)
         else:
             ingest_page(store, jsonl_page(record), report)
+        fault_point("ingest.page")
         if progress:
             progress(1)
     if extract:
@@ -242,6 +274,7 @@ def ingest_pending_pages(store: Store, progress: Progress | None = None,
     report = IngestReport()
     for page in store.pages_to_ingest():
         ingest_page(store, page, report, store_raw=False)
+        fault_point("ingest.page")
         if progress:
             progress(1)
     if extract:

@@ -38,6 +38,7 @@ import numpy as np
 
 from ingest.pipeline import extract_pending
 from regionsok.errors import IndexError_
+from regionsok.faults import fault_point
 from regionsok.locks import exclusive_lock
 from regionsok.records import sha256_hex
 from regionsok.settings import Settings
@@ -152,6 +153,7 @@ def publish_generation(index_dir: Path, index: FaissIndex, version: int, model: 
     _fsync_dir(index_dir)
     if progress:
         progress("write", 1, 1)
+    fault_point("index.write")
     tmp_pointer = index_dir / f".{CURRENT_FILE}.tmp-{os.getpid()}"
     with open(tmp_pointer, "w", encoding="utf-8") as fh:
         fh.write(name + "\n")
@@ -161,6 +163,7 @@ def publish_generation(index_dir: Path, index: FaissIndex, version: int, model: 
     _fsync_dir(index_dir)
     if progress:
         progress("swap", 1, 1)
+    fault_point("index.swap")
     return Generation(version=version, path=final, model=model, dim=index.dim)
 
 
@@ -240,6 +243,7 @@ def update_index(
             current = None
         index = load_generation(current) if current else FaissIndex(embedder.dim, exact_max=settings.exact_index_max)
         index.exact_max = settings.exact_index_max
+        fault_point("index.load")
 
         plans = _plan(store, index)
         if progress:
@@ -373,6 +377,7 @@ def _embed_into(index: FaissIndex, embedder: Any, items: list[tuple[int, str]], 
         vectors = np.ascontiguousarray(embedder.encode_documents([text for (_, text), _ in part]), dtype=np.float32)
         store.cache_vectors(embedder.name, [(h, vector.tobytes()) for (_, h), vector in zip(part, vectors, strict=True)])
         index.add(np.array([vec_id for (vec_id, _), _ in part], dtype=np.int64), vectors)
+        fault_point("index.embed")
         embedded += len(part)
         done += len(part)
         if progress:

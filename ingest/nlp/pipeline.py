@@ -471,7 +471,10 @@ def prepare_doc(nlp: Any, text: str, *, title: str | None, county_hint: str | No
         logger.warning("text of %d characters cut to %d for NLP", len(text), MAX_CHARS)
         text = text[:MAX_CHARS]
     doc = nlp.make_doc(text)
-    doc._.regionsok = DocFacts(title=title, county_hint=county_hint or None, kind_hint=kind_hint)
+    # Only a real county code is the source's county: a hint of "99" or "Kalmar" (a JSONL
+    # record's county_code) would otherwise come out as a county of the document.
+    county = county_hint if county_hint in gazetteer.counties() else None
+    doc._.regionsok = DocFacts(title=title, county_hint=county, kind_hint=kind_hint)
     return doc
 
 

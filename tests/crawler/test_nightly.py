@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from app.jobs import nightly, nightly_lock
 from crawler.demosite import DemoSite
+from regionsok.faults import FAULT_ENV
 from regionsok.settings import Settings
 from regionsok.store import Store
 from search.indexer import current_generation
@@ -71,26 +71,17 @@ def test_nightly_killed_midway_keeps_serving_the_previous_index(
     path = demo_site.edit_article(SLUG, NEW_TEXT)
     known_reports = set(model_settings.runs_dir.glob("*.json"))
 
-    env = {**os.environ, "REGIONSOK_EMBEDDING_MODEL": str(model_settings.embedding_model)}
-    child = subprocess.Popen(
+    # The child kills itself in its index stage, after its first batch of embeddings (regionsok.faults).
+    env = {**os.environ, "REGIONSOK_EMBEDDING_MODEL": str(model_settings.embedding_model),
+           FAULT_ENV: "index.embed"}
+    killed = subprocess.run(
         [sys.executable, "-m", "regionsok", "--data-dir", str(model_settings.data_dir), "nightly",
          "--sources", str(sources_file)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, capture_output=True, text=True, timeout=300,
     )
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and child.poll() is None:
-            new = set(model_settings.runs_dir.glob("*.json")) - known_reports
-            stages = [_stage(p) for p in new]
-            if "index" in stages:
-                break
-            time.sleep(0.02)
-        assert child.poll() is None, "the run ended before it could be killed mid-way"
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    [report] = set(model_settings.runs_dir.glob("*.json")) - known_reports
+    assert _stage(report) == "index"  # its run report shows how far it got
 
     # Search still serves the previous generation: the old texts, not yet the new one.
     after_kill = current_generation(model_settings.index_dir)

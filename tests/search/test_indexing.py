@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 import regionsok
 from regionsok.errors import IndexError_
+from regionsok.faults import FAULT_ENV
 from regionsok.settings import Settings
 from regionsok.store import Store
 from search.indexer import current_generation, update_index
@@ -141,19 +141,13 @@ def test_sigkill_during_index_leaves_the_previous_index_searchable(
 ) -> None:
     settings = indexed_seeds
     ingest_new_documents(settings)
+    # The child kills itself after its first committed batch of embeddings (regionsok.faults).
     env = {**os.environ, "REGIONSOK_DATA_DIR": str(settings.data_dir),
-           "REGIONSOK_EMBEDDING_MODEL": str(model_dir), "HF_HUB_OFFLINE": "1"}
+           "REGIONSOK_EMBEDDING_MODEL": str(model_dir), "HF_HUB_OFFLINE": "1", FAULT_ENV: "index.embed"}
     command = [sys.executable, "-m", "regionsok", "index", "--json"]
 
-    proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    assert proc.stderr is not None
-    for line in proc.stderr:  # wait until it is embedding the new documents, then kill it
-        if "embedding chunks" in line or time.monotonic() > deadline:
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    killed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
 
     service = SearchService(settings, embedder=embedder)
     assert service.health()["index_version"] == 1
