@@ -29,6 +29,8 @@ class PageItem:
     # A page that is followed but not a document: a start page, a paging or filter page, or
     # an alias whose rel="canonical" names another URL. Stored (for its validators), never ingested.
     listing: bool = False
+    # The (canonical) address first requested, when redirects led to ``url``.
+    requested_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,6 +94,7 @@ class StorePipeline:
                 kind_hint=source.kind,
                 title_hint=item.title_hint,
                 published_hint=item.published_hint,
+                requested_url=item.requested_url,
             )
             if item.listing:
                 self.store.save_listing(page)

@@ -142,7 +142,8 @@ def extract_page(page: FetchedPage, options: ExtractOptions | None = None) -> Do
         site_name=site_name,
         source=page.source,
         county_code=page.county_code,
-        urls=(page.final_url,) if page.final_url and page.final_url != page.url else (),
+        # Every other address the page answered to: after a redirect, the one first asked for.
+        urls=tuple(u for u in dict.fromkeys((page.final_url, page.requested_url)) if u and u != page.url),
     )
 
 

@@ -62,6 +62,8 @@ class FetchedPage:
     title_hint: str | None = None  # e.g. a JSONL record's title
     published_hint: str | None = None  # e.g. a JSONL record's published date
     doc_id: str | None = None  # a caller's own id for the document (JSONL "id"), else from the URL
+    #: The address first asked for, when a redirect led to ``url`` (the document answers to both).
+    requested_url: str | None = None
     #: SHA-256 of ``body``, computed once (ingest and the store both compare it; bodies reach 10 MB).
     sha256: str = field(init=False, repr=False, compare=False)
 
@@ -164,6 +166,32 @@ class Extraction:
             target_groups=tuple(data.get("target_groups", ())),
             pipeline_version=data.get("pipeline_version", pipeline_version),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentBrief:
+    """A live document as a listing shows it: no text, with its facets (facet → values).
+
+    What the store's read path returns to search, regions and people, so no stage indexes
+    another's query rows.
+    """
+
+    doc_id: str
+    url: str
+    title: str
+    kind: str
+    published: str | None
+    language: str | None
+    county_code: str | None  # the source's county (a hint)
+    facets: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def counties(self) -> list[str]:
+        """The counties the document concerns (:func:`document_counties`)."""
+        return document_counties(self.facets, self.county_code)
+
+    def facet(self, name: str) -> tuple[str, ...]:
+        return tuple(self.facets.get(name, ()))
 
 
 @dataclass(frozen=True, slots=True)

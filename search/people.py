@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from regionsok.errors import QueryError
-from regionsok.records import Extraction, Person, document_counties
+from regionsok.records import Extraction, Person
 from regionsok.store import Store
 from regionsok.text import fold  # the store's ``norm`` form: 'Åkesson' → 'akesson'
 
@@ -206,20 +206,19 @@ def find_people(store: Store, query: str, *, limit: int = 10) -> list[PersonAnsw
         doc_ids = list(store.docs_with_facet("person", [key]))  # every spelling folds to ``key``
         briefs = store.document_briefs(doc_ids)
         extractions = store.extractions_for(list(briefs))
-        facets = store.document_facet_map(list(briefs))
         mentions: list[_Mention] = []
         for doc_id, brief in briefs.items():
             extraction = extractions.get(doc_id)
             found = _mentions(extraction, display) if extraction is not None else []
             document = PersonDocument(
-                doc_id=doc_id, url=brief["url"], title=brief["title"], published=brief["published"],
-                kind=brief["kind"], quotes=_quotes_of(extraction, display) if extraction is not None else (),
+                doc_id=doc_id, url=brief.url, title=brief.title, published=brief.published,
+                kind=brief.kind, quotes=_quotes_of(extraction, display) if extraction is not None else (),
             )
             mentions.append(_Mention(
                 document=document,
                 party=next((p.party for p in found if p.party), None),
                 roles=tuple(dict.fromkeys(p.role for p in found if p.role)),
-                counties=frozenset(document_counties(facets.get(doc_id, {}), brief["county_code"])),
+                counties=frozenset(brief.counties),
             ))
         for person in _people_of(mentions):
             answers.append(_answer(display, score, person))

@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from regionsok.errors import QueryError
-from regionsok.records import Hit, document_counties
+from regionsok.records import Hit
 from regionsok.store import Store
 from regionsok.text import fold
 
@@ -332,7 +332,6 @@ def which_regions(
 
     doc_ids = sorted(set(labelled) | set(hits))
     briefs = store.document_briefs(doc_ids)
-    facet_map = store.document_facet_map(list(briefs))
     texts = store.document_texts(list(briefs))
     all_terms = [t for ts in terms.values() for t in ts] + ([query] if query else []) + words_of(query)
 
@@ -347,15 +346,15 @@ def which_regions(
         snippet = topic_passage(texts.get(doc_id, ""), all_terms)
         if snippet is None:
             continue
-        counties = document_counties(facet_map.get(doc_id, {}), brief["county_code"])
+        counties = brief.counties
         if len(counties) >= COMPARISON_COUNTIES and is_statistics(texts.get(doc_id, "")):
             # A text that compares several counties by figures shows none of them doing the
             # thing (LABELS.md: documents that only give statistics add no county).
             continue
         evidence = Evidence(
             doc_id=doc_id,
-            url=brief["url"],
-            title=brief["title"],
+            url=brief.url,
+            title=brief.title,
             snippet=snippet,
             score=round(weight, 4),
             labelled=is_labelled,

@@ -31,6 +31,7 @@ import logging
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -40,7 +41,7 @@ import faiss
 import numpy as np
 
 from regionsok.errors import IndexError_, QueryError
-from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Hit, document_counties
+from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Chunk, DocumentBrief, Hit
 from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import document_filter_sql
@@ -327,10 +328,10 @@ class SearchService:
         ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
                           if request.mode == "vector" or s.matches(vector_floor)),
                          key=lambda item: (-item[1].score, item[0]))
-        info = store.documents_for_hits([doc_id for doc_id, _ in ordered])
+        info = store.document_briefs([doc_id for doc_id, _ in ordered])
         ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
         if request.sort == "date":  # the same result set, newest first (undated last, by relevance)
-            ordered.sort(key=lambda item: info[item[0]]["published"] or "", reverse=True)
+            ordered.sort(key=lambda item: info[item[0]].published or "", reverse=True)
         page = ordered[request.offset : request.offset + request.k]
         hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
         return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits,
@@ -434,7 +435,7 @@ def _mark_words_matched(docs: dict[str, _DocScore], per_word: list[set[int]], ro
     """Set ``words_ok`` on each document: does it name at least MIN_SHOULD_MATCH of the words?"""
     named: dict[str, int] = {}
     for chunks in per_word:
-        for doc_id in {rows[v]["doc_id"] for v in chunks if v in rows}:
+        for doc_id in {rows[v].doc_id for v in chunks if v in rows}:
             named[doc_id] = named.get(doc_id, 0) + 1
     needed = math.ceil(MIN_SHOULD_MATCH * len(per_word))
     for doc_id, doc in docs.items():
@@ -515,7 +516,7 @@ def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
             row = rows.get(vec_id)
             if row is None:  # a chunk of a removed document, or one the store has not committed yet
                 continue
-            doc = docs.setdefault(row["doc_id"], _DocScore())
+            doc = docs.setdefault(row.doc_id, _DocScore())
             if name not in doc.ranks:
                 doc.ranks[name] = rank
                 rank += 1
@@ -534,28 +535,26 @@ def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
     return docs
 
 
-def _hit(doc: dict[str, Any], row: Any, score: _DocScore, plan: QueryPlan) -> Hit:
-    facets: dict[str, list[str]] = doc["facets"]
-    counties = document_counties(facets, doc.get("county_code"))
+def _hit(doc: DocumentBrief, chunk: Chunk, score: _DocScore, plan: QueryPlan) -> Hit:
     return Hit(
-        doc_id=doc["doc_id"],
-        url=doc["url"],
-        title=doc["title"],
-        kind=doc["kind"],
-        published=doc["published"],
-        counties=tuple(counties),
+        doc_id=doc.doc_id,
+        url=doc.url,
+        title=doc.title,
+        kind=doc.kind,
+        published=doc.published,
+        counties=tuple(doc.counties),
         score=round(float(score.score), 6),
-        snippet=make_snippet(row["text"], doc["title"], plan.highlight),
-        chunk_id=row["chunk_id"],
-        organisations=tuple(facets.get("organisation", ())),
-        people=tuple(facets.get("person", ())),
-        focus_areas=tuple(facets.get("focus_area", ())),
-        target_groups=tuple(facets.get("target_group", ())),
-        language=doc.get("language"),
+        snippet=make_snippet(chunk.text, doc.title, plan.highlight),
+        chunk_id=chunk.chunk_id,
+        organisations=doc.facet("organisation"),
+        people=doc.facet("person"),
+        focus_areas=doc.facet("focus_area"),
+        target_groups=doc.facet("target_group"),
+        language=doc.language,
     )
 
 
-def _facets(docs: Any) -> dict[str, dict[str, int]]:
+def _facets(docs: Iterable[DocumentBrief]) -> dict[str, dict[str, int]]:
     """Counts per county, focus area, kind and year over the matching documents."""
     out: dict[str, dict[str, int]] = {"county": {}, "focus_area": {}, "kind": {}, "year": {}}
 
@@ -564,12 +563,11 @@ def _facets(docs: Any) -> dict[str, dict[str, int]]:
             out[facet][value] = out[facet].get(value, 0) + 1
 
     for doc in docs:
-        facets = doc["facets"]
-        for county in document_counties(facets, doc.get("county_code")):
+        for county in doc.counties:
             bump("county", county)
-        for slug in facets.get("focus_area", ()):
+        for slug in doc.facet("focus_area"):
             bump("focus_area", slug)
-        bump("kind", doc["kind"])
-        bump("year", (doc["published"] or "")[:4] or None)
+        bump("kind", doc.kind)
+        bump("year", (doc.published or "")[:4] or None)
     return {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for name, counts in out.items()}
 

@@ -173,6 +173,10 @@ class GenericSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         response = self.pre_process(response)
         url = canonical_url(response.url)
+        # Scrapy's redirect middleware keeps the addresses it left behind, the first one asked for first.
+        first = response.meta.get("redirect_urls") or [response.url]
+        requested = canonical_url(first[0])
+        requested_url = requested if requested != url else None
         if response.status == 304:
             self.crawler.stats.inc_value(_stat("not_modified"))
             yield PageItem(event="not_modified", url=url, status=304)
@@ -186,7 +190,7 @@ class GenericSpider(scrapy.Spider):
             etag, last_modified = self._validators(response)
             item = PageItem(event="fetched", url=url, status=response.status, body=response.body,
                             content_type=content_type or "application/pdf",
-                            etag=etag, last_modified=last_modified)
+                            etag=etag, last_modified=last_modified, requested_url=requested_url)
             yield self.post_process_item(item, response)
             return
         if not isinstance(response, TextResponse) or (
@@ -206,7 +210,7 @@ class GenericSpider(scrapy.Spider):
             event="fetched", url=url, status=response.status, body=response.body,
             content_type=content_type, listing=listing,
             title_hint=self._title(response), published_hint=self._published(response),
-            etag=etag, last_modified=last_modified,
+            etag=etag, last_modified=last_modified, requested_url=requested_url,
         )
         yield self.post_process_item(item, response)
         hops = int(response.meta.get("hops", 0))

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from regionsok.store.queries import batches
+from regionsok.records import Chunk
+from regionsok.store.queries import rows_in
 from regionsok.text import fold
 
 
@@ -111,14 +112,13 @@ class ChunkTables:
 
     def cached_vectors(self, model: str, text_hashes: Sequence[str]) -> dict[str, bytes]:
         """text SHA-256 → float32 vector bytes embedded earlier with ``model`` (see migration 2)."""
-        found: dict[str, bytes] = {}
-        for part in batches(list(dict.fromkeys(text_hashes))):
-            marks = ",".join("?" * len(part))
-            found.update(self.conn.execute(
-                f"SELECT text_sha256, vector FROM embedding_cache WHERE model = ? AND text_sha256 IN ({marks})",
-                (model, *part),
-            ).fetchall())
-        return found
+        return {
+            row[0]: row[1]
+            for row in rows_in(
+                self.conn, "SELECT text_sha256, vector FROM embedding_cache WHERE model = ? AND text_sha256 IN ({marks})",
+                text_hashes, (model,),
+            )
+        }
 
     def cache_vectors(self, model: str, vectors: Iterable[tuple[str, bytes]]) -> None:
         """Keep freshly embedded vectors, committed at once: a killed run keeps them."""
@@ -171,13 +171,9 @@ class ChunkTables:
 
     def chunk_texts(self, vec_ids: Iterable[int]) -> list[tuple[int, str]]:
         """(vec_id, text) of the given chunks, in vec_id order."""
-        ids = list(vec_ids)
-        out: list[tuple[int, str]] = []
-        for part in batches(ids):
-            out += [(r[0], r[1]) for r in self.conn.execute(
-                f"SELECT vec_id, text FROM chunks WHERE vec_id IN ({','.join('?' * len(part))})", part
-            )]
-        return sorted(out)
+        return sorted(
+            (r[0], r[1]) for r in rows_in(self.conn, "SELECT vec_id, text FROM chunks WHERE vec_id IN ({marks})", vec_ids)
+        )
 
     # -- writes (the caller wraps them in one transaction) -------------------------------------
 
@@ -239,18 +235,17 @@ class ChunkTables:
         sql = f"SELECT c.vec_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}"
         return np.fromiter((r[0] for r in self.conn.execute(sql, list(params))), dtype=np.int64)
 
-    def chunk_rows(self, vec_ids: Sequence[int]) -> dict[int, sqlite3.Row]:
-        """vec_id → (vec_id, chunk_id, doc_id, ordinal, text) for live documents' chunks."""
-        out: dict[int, sqlite3.Row] = {}
-        ids = list(vec_ids)
-        for part in batches(ids):
-            for r in self.conn.execute(
+    def chunk_rows(self, vec_ids: Sequence[int]) -> dict[int, Chunk]:
+        """vec_id → the chunk, for live documents' chunks."""
+        return {
+            r[0]: Chunk(chunk_id=r[1], doc_id=r[2], ordinal=r[3], text=r[4])
+            for r in rows_in(
+                self.conn,
                 "SELECT c.vec_id, c.chunk_id, c.doc_id, c.ordinal, c.text FROM chunks c "
-                "JOIN documents d ON d.doc_id = c.doc_id "
-                f"WHERE d.removed_at IS NULL AND c.vec_id IN ({','.join('?' * len(part))})", part
-            ):
-                out[r[0]] = r
-        return out
+                "JOIN documents d ON d.doc_id = c.doc_id WHERE d.removed_at IS NULL AND c.vec_id IN ({marks})",
+                vec_ids,
+            )
+        }
 
     def term_chunk_count(self, token: str) -> int:
         """How many chunks contain an FTS5 token (from a per-connection fts5vocab table)."""

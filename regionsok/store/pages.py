@@ -18,8 +18,6 @@ from regionsok.timefmt import TIMESTAMP_FORMAT, parse_timestamp, utcnow
 
 PageChange = Literal["new", "changed", "unchanged"]
 
-#: The ``error`` of a page stored with :meth:`PageTables.save_listing`: followed, never ingested.
-LISTING_REASON = "listing page: followed by the crawler, not a document"
 
 
 class PageTables:
@@ -36,26 +34,33 @@ class PageTables:
             (url,),
         ).fetchone()
 
-    def save_fetched(self, page: FetchedPage) -> PageChange:
-        """Store a fetched body; 'unchanged' when its hash equals the stored one."""
+    def save_fetched(self, page: FetchedPage, *, listing: bool = False) -> PageChange:
+        """Store a fetched body; 'unchanged' when its hash equals the stored one.
+
+        ``listing``: a page the crawler follows but that is no document (see :meth:`save_listing`).
+        A listing that has become a document (or back) is processed again by ingest.
+        """
         now = utcnow()
         fetched_at = page.fetched_at.strftime(TIMESTAMP_FORMAT) if page.fetched_at else now
         sha = page.sha256
         with self.transaction():
-            row = self.conn.execute("SELECT sha256 FROM pages WHERE url = ?", (page.url,)).fetchone()
+            row = self.conn.execute("SELECT sha256, listing FROM pages WHERE url = ?", (page.url,)).fetchone()
             if row is not None and row["sha256"] == sha:
                 self.conn.execute(
                     "UPDATE pages SET checked_at = ?, status = ?, etag = COALESCE(?, etag), "
-                    "last_modified = COALESCE(?, last_modified), removed_at = NULL WHERE url = ?",
-                    (now, page.status, page.etag, page.last_modified, page.url),
+                    "last_modified = COALESCE(?, last_modified), removed_at = NULL, "
+                    "requested_url = COALESCE(?, requested_url), listing = ?, "
+                    "ingested_sha256 = CASE WHEN listing = ? THEN ingested_sha256 END WHERE url = ?",
+                    (now, page.status, page.etag, page.last_modified, page.requested_url, int(listing),
+                     int(listing), page.url),
                 )
                 return "unchanged"
             self.conn.execute(
                 """
                 INSERT INTO pages (url, final_url, source, county_code, kind_hint, status, etag,
                     last_modified, content_type, sha256, body, title_hint, published_hint,
-                    fetched_at, checked_at, removed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+                    fetched_at, checked_at, removed_at, listing, requested_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
                 ON CONFLICT(url) DO UPDATE SET
                     final_url = excluded.final_url, source = excluded.source,
                     county_code = excluded.county_code, kind_hint = excluded.kind_hint,
@@ -63,7 +68,8 @@ class PageTables:
                     last_modified = excluded.last_modified, content_type = excluded.content_type,
                     sha256 = excluded.sha256, body = excluded.body, title_hint = excluded.title_hint,
                     published_hint = excluded.published_hint, fetched_at = excluded.fetched_at,
-                    checked_at = excluded.checked_at, removed_at = NULL, error = NULL
+                    checked_at = excluded.checked_at, removed_at = NULL, error = NULL,
+                    listing = excluded.listing, requested_url = COALESCE(excluded.requested_url, requested_url)
                 """,
                 (
                     page.url,
@@ -81,6 +87,8 @@ class PageTables:
                     page.published_hint,
                     fetched_at,
                     now,
+                    int(listing),
+                    page.requested_url,
                 ),
             )
             return "new" if row is None else "changed"
@@ -123,7 +131,7 @@ class PageTables:
         urls = [
             r[0]
             for r in self.conn.execute(
-                "SELECT url FROM pages WHERE removed_at IS NULL AND status < 400 "
+                "SELECT url FROM pages WHERE removed_at IS NULL AND status < 400 AND NOT listing "
                 "AND (ingested_sha256 IS NULL OR ingested_sha256 != sha256) ORDER BY url"
             )
         ]
@@ -134,7 +142,7 @@ class PageTables:
 
     def count_pages_to_ingest(self) -> int:
         return self.conn.execute(
-            "SELECT count(*) FROM pages WHERE removed_at IS NULL AND status < 400 "
+            "SELECT count(*) FROM pages WHERE removed_at IS NULL AND status < 400 AND NOT listing "
             "AND (ingested_sha256 IS NULL OR ingested_sha256 != sha256)"
         ).fetchone()[0]
 
@@ -157,6 +165,7 @@ class PageTables:
             kind_hint=row["kind_hint"],
             title_hint=row["title_hint"],
             published_hint=row["published_hint"],
+            requested_url=row["requested_url"],
         )
 
     def mark_page_ingested(
@@ -173,20 +182,19 @@ class PageTables:
     def save_listing(self, page: FetchedPage) -> PageChange:
         """Store a page the crawler follows but that is not a document (a listing, an alias).
 
-        Kept for its ETag / Last-Modified (next crawl asks conditionally) and marked as
-        ingested with :data:`LISTING_REASON`, so the ingest stage never turns it into a document.
+        Kept for its ETag / Last-Modified (next crawl asks conditionally) with ``listing`` set,
+        so the ingest stage never turns it into a document.
         """
         with self.transaction():
-            change = self.save_fetched(page)
-            self.mark_page_ingested(page.url, page.sha256, None, error=LISTING_REASON)
+            change = self.save_fetched(page, listing=True)
+            self.mark_page_ingested(page.url, page.sha256, None)
         return change
 
     def known_pages(self, source: str) -> list[sqlite3.Row]:
         """A source's live pages for the next crawl: ``url, etag, last_modified, checked_at,
         listing`` (1 for pages stored with :meth:`save_listing`)."""
         return self.conn.execute(
-            "SELECT url, etag, last_modified, checked_at, "
-            "(doc_id IS NULL AND error IS NOT NULL AND ingested_sha256 = sha256 AND error = ?) "
-            "AS listing FROM pages WHERE source = ? AND removed_at IS NULL ORDER BY url",
-            (LISTING_REASON, source),
+            "SELECT url, etag, last_modified, checked_at, listing FROM pages "
+            "WHERE source = ? AND removed_at IS NULL ORDER BY url",
+            (source,),
         ).fetchall()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from regionsok.records import Extraction
+from regionsok.records import DocumentBrief, Extraction
 
 # SQLite's default limit on bound parameters is 32766 nowadays, but older builds use 999;
 # batches stay well below either.
@@ -24,6 +24,19 @@ def batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     """``values`` in slices small enough for one ``IN (?, …)`` each."""
     for start in range(0, len(values), _BATCH):
         yield values[start : start + _BATCH]
+
+
+def rows_in(
+    conn: sqlite3.Connection, sql: str, keys: Iterable[Any], before: tuple[Any, ...] = ()
+) -> Iterator[sqlite3.Row]:
+    """The rows of ``sql`` for every key, one query per batch of keys.
+
+    ``sql`` holds ``{marks}`` where the ``IN`` list goes; ``before`` are the parameters that
+    come before it. Keys are de-duplicated, order kept.
+    """
+    unique = list(dict.fromkeys(keys))
+    for batch in batches(unique):
+        yield from conn.execute(sql.format(marks=",".join("?" * len(batch))), (*before, *batch))
 
 
 class ReadQueries:
@@ -68,72 +81,53 @@ class ReadQueries:
     def docs_with_facet(self, facet: str, norms: Sequence[str]) -> dict[str, list[str]]:
         """Live documents carrying any of the folded facet values: doc_id → matching values."""
         out: dict[str, list[str]] = {}
-        for batch in batches(list(norms)):
-            marks = ",".join("?" * len(batch))
-            rows = self.conn.execute(
-                f"SELECT f.doc_id AS doc_id, f.value AS value FROM doc_facets f "
-                f"JOIN documents d ON d.doc_id = f.doc_id "
-                f"WHERE f.facet = ? AND f.norm IN ({marks}) AND d.removed_at IS NULL",
-                (facet, *batch),
-            )
-            for row in rows:
-                out.setdefault(row["doc_id"], []).append(row["value"])
+        for row in rows_in(
+            self.conn,
+            "SELECT f.doc_id AS doc_id, f.value AS value FROM doc_facets f JOIN documents d ON d.doc_id = f.doc_id "
+            "WHERE f.facet = ? AND f.norm IN ({marks}) AND d.removed_at IS NULL",
+            norms, (facet,),
+        ):
+            out.setdefault(row["doc_id"], []).append(row["value"])
         return out
 
-    def document_briefs(self, doc_ids: Sequence[str]) -> dict[str, sqlite3.Row]:
-        """The listing columns (no text) of live documents, keyed by doc_id."""
-        out: dict[str, sqlite3.Row] = {}
-        for batch in batches(list(doc_ids)):
-            marks = ",".join("?" * len(batch))
-            for row in self.conn.execute(
-                f"SELECT doc_id, url, title, kind, published, language, county_code "
-                f"FROM documents WHERE doc_id IN ({marks}) AND removed_at IS NULL",
-                tuple(batch),
-            ):
-                out[row["doc_id"]] = row
-        return out
+    def document_briefs(self, doc_ids: Sequence[str]) -> dict[str, DocumentBrief]:
+        """Live documents as listings show them (no text, with facets), keyed by doc_id."""
+        facets: dict[str, dict[str, list[str]]] = {}
+        for row in rows_in(
+            self.conn,
+            "SELECT doc_id, facet, value FROM doc_facets WHERE doc_id IN ({marks}) ORDER BY doc_id, facet, value",
+            doc_ids,
+        ):
+            facets.setdefault(row["doc_id"], {}).setdefault(row["facet"], []).append(row["value"])
+        return {
+            row["doc_id"]: DocumentBrief(
+                doc_id=row["doc_id"], url=row["url"], title=row["title"], kind=row["kind"],
+                published=row["published"], language=row["language"], county_code=row["county_code"],
+                facets=facets.get(row["doc_id"], {}),
+            )
+            for row in rows_in(
+                self.conn,
+                "SELECT doc_id, url, title, kind, published, language, county_code "
+                "FROM documents WHERE doc_id IN ({marks}) AND removed_at IS NULL",
+                doc_ids,
+            )
+        }
 
     def document_texts(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The current text of documents (for picking an evidence passage)."""
-        out: dict[str, str] = {}
-        for batch in batches(list(doc_ids)):
-            marks = ",".join("?" * len(batch))
-            for row in self.conn.execute(
-                f"SELECT doc_id, text FROM documents WHERE doc_id IN ({marks})", tuple(batch)
-            ):
-                out[row["doc_id"]] = row["text"]
-        return out
-
-    def document_facet_map(self, doc_ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """doc_id → facet → values, for decorating listings."""
-        out: dict[str, dict[str, list[str]]] = {}
-        for batch in batches(list(doc_ids)):
-            marks = ",".join("?" * len(batch))
-            for row in self.conn.execute(
-                f"SELECT doc_id, facet, value FROM doc_facets WHERE doc_id IN ({marks}) "
-                f"ORDER BY doc_id, facet, value",
-                tuple(batch),
-            ):
-                out.setdefault(row["doc_id"], {}).setdefault(row["facet"], []).append(row["value"])
-        return out
-
-    def documents_for_hits(self, doc_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """doc_id → listing fields plus ``facets`` (facet → values) of live documents, for search hits."""
-        briefs = self.document_briefs(doc_ids)
-        facets = self.document_facet_map(list(briefs))
-        return {doc_id: {**dict(row), "facets": facets.get(doc_id, {})} for doc_id, row in briefs.items()}
+        return {
+            row["doc_id"]: row["text"]
+            for row in rows_in(self.conn, "SELECT doc_id, text FROM documents WHERE doc_id IN ({marks})", doc_ids)
+        }
 
     def extractions_for(self, doc_ids: Sequence[str]) -> dict[str, Extraction]:
         """The stored NLP extractions of several documents at once."""
-        out: dict[str, Extraction] = {}
-        for batch in batches(list(doc_ids)):
-            marks = ",".join("?" * len(batch))
-            for row in self.conn.execute(
-                f"SELECT doc_id, pipeline_version, data FROM extractions WHERE doc_id IN ({marks})",
-                tuple(batch),
-            ):
-                out[row["doc_id"]] = Extraction.from_json(json.loads(row["data"]), row["pipeline_version"])
-        return out
+        return {
+            row["doc_id"]: Extraction.from_json(json.loads(row["data"]), row["pipeline_version"])
+            for row in rows_in(
+                self.conn, "SELECT doc_id, pipeline_version, data FROM extractions WHERE doc_id IN ({marks})", doc_ids
+            )
+        }
 
     def live_document_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM documents WHERE removed_at IS NULL").fetchone()[0])

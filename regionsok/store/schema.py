@@ -134,4 +134,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (text_sha256, model)
     ) WITHOUT ROWID;
     """,
+    # 3: what was text in ``error`` and a dropped field become columns. ``listing``: a page
+    # the crawler follows but that is no document (was ``error`` = "listing page: …").
+    # ``requested_url``: the address asked for when a redirect led to ``url`` (the
+    # document then answers to both).
+    """
+    ALTER TABLE pages ADD COLUMN listing INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pages ADD COLUMN requested_url TEXT;
+    UPDATE pages SET listing = 1, error = NULL
+        WHERE doc_id IS NULL AND error = 'listing page: followed by the crawler, not a document';
+    """,
 ]

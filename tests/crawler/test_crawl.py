@@ -19,7 +19,7 @@ CliRunner = Callable[..., Any]
 
 def _documents_by_url(store: Store) -> dict[str, str]:
     """Stored pages that are documents (not listings), url → sha256."""
-    rows = store.conn.execute("SELECT url, sha256 FROM pages WHERE error IS NULL OR error NOT LIKE 'listing%'")
+    rows = store.conn.execute("SELECT url, sha256 FROM pages WHERE NOT listing")
     return {r["url"]: r["sha256"] for r in rows}
 
 

@@ -70,7 +70,7 @@ def test_mynewsdesk_base_spider_stores_releases_and_follows_paging(press_room: s
 
     assert report.total("new") == len(RELEASES) and report.total("failed") == 0
     with Store.open(settings.db_path) as store:
-        documents = {r[0] for r in store.conn.execute("SELECT url FROM pages WHERE error IS NULL")}
-        listings = {r[0] for r in store.conn.execute("SELECT url FROM pages WHERE error LIKE 'listing%'")}
+        documents = {r[0] for r in store.conn.execute("SELECT url FROM pages WHERE NOT listing")}
+        listings = {r[0] for r in store.conn.execute("SELECT url FROM pages WHERE listing")}
     assert documents == {press_room + u for u in RELEASES}
     assert listings == {f"{press_room}{ROOM}", f"{press_room}{ROOM}?page=2"}
