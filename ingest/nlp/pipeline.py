@@ -29,7 +29,7 @@ from ingest.kind import classify_kind
 from ingest.nlp import gazetteer
 from ingest.nlp.amounts import find_amounts
 from ingest.nlp.dates import find_dates, unique_dates
-from ingest.nlp.people import PeopleFinder, find_quotes, to_records
+from ingest.nlp.people import PeopleFinder, _is_role_word, find_quotes, to_records
 from ingest.nlp.taxonomy import load_taxonomy
 from regionsok.errors import ConfigError
 from regionsok.records import Amount, DocumentKind, Extraction, Person, Quote
@@ -465,18 +465,49 @@ ENUMERATION = 4  # focus areas in one part that make it a list of what a measure
 BLOCK_CHARS = 500  # ... and long texts into parts of about this size
 BLOCKS = 8  # a text is cut into this many parts to tell a recurring subject from a passing word
 
+# A title of office built on coordinated compounds, "barn-, äldre- och jämställdhetsminister":
+# the words name a minister's portfolio, not children or older people the text is about.
+_COMPOUND_TITLE = re.compile(r"(?<![\w-])(?:[A-ZÅÄÖa-zåäö]+-,?\s+){1,5}(?:och|eller)\s+([a-zåäö]+)")
+# A table of contents: three or more lines ending in a page number ("Samsjuklighet 19",
+# "3.3 Resultat ... 9"). What it lists is what the document covers.
+_CONTENTS = re.compile(r"(?:^[^\n]{3,120}?(?:\.{2,}|…|\s)\s*\d{1,3}[ \t]*\n){3,}", re.MULTILINE)
+# Who a measure is for: "insatser till personer med psykisk funktionsnedsättning och personer
+# med missbruk", "riktar sig till unga vuxna", "målgruppen är personer som har varit utsatta för
+# våld", "tar även emot barn och ungdomar": the group is named in the rest of the clause.
+_FOR_WHOM = re.compile(
+    r"(?<![\w-])(?:för|till|åt|målgrupp\w*(?: är)?|tar (?:\w+ )?emot|erbjuds)\s+([^.;:!?\n]{1,100})", re.IGNORECASE
+)
+# ... or the group gets the help, before the verb: "där även anhöriga kan få stöd", or in one
+# word: "anhörigstöd" is support for relatives.
+_GETS_HELP = re.compile(
+    r"((?:[\w-]+\s+){1,4})(?:kan få|ska få|får|få|erbjuds|ska erbjudas|ges)\s+(?:\w+\s+)?"
+    r"(?:stöd|hjälp|vård|behandling)\b"
+    r"|(?<![\w-])([\w]+stöd)\w*",
+    re.IGNORECASE,
+)
+# Focus areas and the target group a text substantively about them names: "våld i nära
+# relationer" with "våldsutsatta", "anhörigstöd" with "anhöriga", "barnperspektiv" with "barn".
+_PAIRED_GROUP = {
+    "domestic_violence": "violence_victims",
+    "family_support": "relatives",
+    "child_perspective": "children_and_young_people",
+}
+
 
 def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
     """Focus areas and target groups the text addresses substantively (LABELS.md).
 
-    Not in menus, tag lists or "Läs mer" links, and not inside an organisation's name. A
-    concept counts when the opening of the text names it, or when it recurs in at least two
-    of the text's parts: one passing word in a long text is not a measure or a priority.
+    Not in menus, tag lists or "Läs mer" links, not inside an organisation's name and not in a
+    title of office. A concept counts when the opening of the text names it, when it recurs in
+    at least two of the text's parts, or when a table of contents lists it: one passing word in
+    a long text is not a measure or a priority. A target group also counts when the text says a
+    measure is for it ("för unga vuxna"), or when the focus area it belongs with counts.
     English texts are matched on the English labels and synonyms (LABELS.md: English texts
     get the same slugs), since the Swedish synonyms half-match English words ("suicide").
     """
     text = doc.text
     masked = [*org_spans, *((m.start(), m.end()) for m in _NAVIGATION.finditer(text))]
+    masked += [m.span() for m in _COMPOUND_TITLE.finditer(text) if _is_role_word(m.group(1))]
     if masked:
         chars = list(text)
         for start, end in masked:
@@ -484,10 +515,9 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
         text = "".join(chars)
     taxonomy = load_taxonomy()
     english = _mostly_english(text)
-    if english:
-        def match(start: int, end: int) -> set[str]:
-            return set(taxonomy.match_query(text[start:end]))
-    else:
+    lemmas: list[tuple[int, str]] = []
+    offsets: list[int] = []
+    if not english:
         # Through the token array: creating a Token object per word costs more than the matching.
         strings = doc.vocab.strings
         lemmas = [
@@ -496,10 +526,12 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
         ]
         offsets = [idx for idx, _ in lemmas]
 
-        def match(start: int, end: int) -> set[str]:
-            part = lemmas[bisect_left(offsets, start) : bisect_left(offsets, end)]
-            shifted = [(idx - start, lemma) for idx, lemma in part]
-            return set(taxonomy.match_document(text[start:end], lemmas=shifted))
+    def match(start: int, end: int) -> set[str]:
+        if english:
+            return set(taxonomy.match_query(text[start:end]))
+        part = lemmas[bisect_left(offsets, start) : bisect_left(offsets, end)]
+        shifted = [(idx - start, lemma) for idx, lemma in part]
+        return set(taxonomy.match_document(text[start:end], lemmas=shifted))
 
     everywhere = match(0, len(text))
     if not everywhere:
@@ -519,8 +551,22 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
                 if sum(taxonomy[s].kind == "focus_area" for s in here) >= ENUMERATION:
                     kept |= here & everywhere
         kept |= {slug for slug, blocks in seen.items() if blocks >= 2} & everywhere
-    # A target group is who a measure is for: one clear naming is enough ("för unga vuxna").
-    kept |= {s for s in everywhere if taxonomy[s].kind == "target_group"}
+        for m in _CONTENTS.finditer(text):
+            kept |= match(*m.span()) & everywhere
+    groups = {s for s in everywhere - kept if taxonomy[s].kind == "target_group"}
+    if groups:
+        for pattern in (_FOR_WHOM, _GETS_HELP):
+            for m in pattern.finditer(text):
+                if not groups:
+                    break
+                groups -= (found := set(taxonomy.match_document(m.group(1) or m.group(2))) & groups)
+                kept |= found
+    # LABELS.md: samsjuklighet is also missbruk and psykisk ohälsa.
+    if "comorbidity" in kept:
+        kept |= {"substance_abuse", "mental_health"}
+    for area, group in _PAIRED_GROUP.items():
+        if area in kept and group in everywhere:
+            kept.add(group)
     # LABELS.md pairs them: a text substantively about missbruk is about the people who have it.
     if "substance_abuse" in kept:
         kept.add("people_with_substance_abuse")
