@@ -61,8 +61,8 @@ _WORD_PARTY = re.compile(
     rf"{_SP}+(Socialdemokraterna|Moderata{_SP}+[Ss]amlingspartiet|Moderaterna|Centerpartiet|Liberalerna|Folkpartiet"
     rf"|Kristdemokraterna|Vänsterpartiet|Miljöpartiet|Sverigedemokraterna)(?![\w-])"
 )
-# "Ordförande: Anna Svensson", "Förste vice ordförande: …"
-_ROLE_LABEL = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,3}}){_SP}*:{_SP}*$")
+# "Ordförande: Anna Svensson", "Förste vice ordförande: …", "Ordförande i hälso- och sjukvårdsnämnden: …"
+_ROLE_LABEL = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,6}}){_SP}*:{_SP}*$")
 # A title alone on the line above a name, as in staff directories: "Verksamhetschef\nHelena …"
 _ROLE_LINE = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,2}})[ \t]*\n[ \t]*$")
 # The endings of most Swedish surnames (Lindgren, Holmqvist, Johansson, Sjöberg, Fridell).
@@ -71,7 +71,13 @@ _SURNAME = re.compile(
     r"ander|én|in|é|sten|hed|ek|lin|ner|strand|stam|borg|vall|by)$"
 )
 _ENLIGT = re.compile(rf"\b(?:enligt|av|med|intervju med){_SP}+$", re.IGNORECASE)
-_ROLE_AFTER = re.compile(rf"^(?:{_SP}*[(\[][^)\]\n]{{1,12}}[)\]])?{_SP}*,{_SP}*(?:som är{_SP}+|som{_SP}+)?(?P<role>[^,.;:\n()–]{{2,120}})")
+# The role runs to the next comma, full stop or dash, but not through the hyphen of a compound
+# written in parts: "ordförande i hälso– och sjukvårdsnämnden" (an en dash), "hälso-\noch" (a
+# line break after the hyphen), "barn-, äldre- och jämställdhetsminister".
+_ROLE_CHARS = r"(?:[^,.;:\n()–]|(?<=\w)–|(?<=[-–])[ \t]*\n|(?<=[-–]),)"
+_ROLE_AFTER = re.compile(
+    rf"^(?:{_SP}*[(\[][^)\]\n]{{1,12}}[)\]])?{_SP}*,{_SP}*(?:som är{_SP}+|som{_SP}+)?(?P<role>{_ROLE_CHARS}{{2,120}})"
+)
 _PHONE_OR_MAIL = re.compile(r"\d{2,}|@|\btel\b|\bmobil\b|\be-post\b|\bmejl\b", re.IGNORECASE)
 # Capitalised words that start sentences and headings but never names.
 _STOP = frozenset(
@@ -101,8 +107,11 @@ _ORG_TAIL = re.compile(
     r"akademin|departementet|inspektionen|bolaget|gatan|vägen|torget|parken|skolan)$",
     re.IGNORECASE,
 )
-# A lower-case title at the end of the text before a name: "regionrådet ", "nämndens ordförande ".
-_ROLE_BEFORE = re.compile(rf"((?:[{_LO}][\w-]*s{_SP}+)?(?:[{_LO}][\w-]*-{_SP}och{_SP}+)?[{_LO}][\w-]*){_SP}+$")
+# A lower-case title at the end of the text before a name: "regionrådet ", "nämndens ordförande ",
+# "Kulturnämndens ordförande ", "barn-, äldre- och jämställdhetsminister ".
+_ROLE_BEFORE = re.compile(
+    rf"(?<![\w-])((?:[{_UP}{_LO}][\w-]*s{_SP}+)?(?:(?:[{_UP}{_LO}][\w]*[-–],?{_SP}+)+(?:[{_LO}]+{_SP}+)?och{_SP}+)?[{_LO}][\w-]*){_SP}+$"
+)
 _QUOTE_LINE = re.compile(
     rf"^{_SP}*(?:[-–—]|[”\"“»])\s*(?P<q>.+?)[”\"“«]?,?{_SP}+(?P<verb>{_SPEECH}){_SP}+(?P<tail>.+)$",
     re.MULTILINE | re.IGNORECASE,
@@ -158,7 +167,7 @@ def _is_role_word(word: str) -> bool:
 
 def _role_of(phrase: str) -> str | None:
     """The phrase as a role when one of its first words is a title ("processledare för …")."""
-    phrase = phrase.strip(" \t-–")
+    phrase = " ".join(phrase.split()).strip(" \t-–")
     cut = _PHONE_OR_MAIL.search(phrase)
     if cut:
         phrase = phrase[: cut.start()].rstrip(" ,")
@@ -283,7 +292,8 @@ class PeopleFinder:
             party = gazetteer.normalize_party(tag.group(1))
             evidence = party is not None
         role_label = _ROLE_LABEL.search(before) or _ROLE_LINE.search(before)
-        if role_label and _is_role_word(role_label.group(1).split()[-1]):
+        label_words = role_label.group(1).split() if role_label else []
+        if label_words and (_is_role_word(label_words[-1]) or (len(label_words) > 2 and _is_role_word(label_words[0]))):
             evidence = True  # "Ordförande: Anna-Lena Danielsson, S"
             role = role_label.group(1).lower()
         role_word_after = re.match(rf"{_SP}+([{_UP}][{_LO}]+)", after)
@@ -291,6 +301,8 @@ class PeopleFinder:
             evidence = True  # "Cecilia Holm Socialchef": a signature with the title after the name
             role = role_word_after.group(1).lower()
         role_match = _ROLE_AFTER.match(after)
+        if tag is not None and tag.re is _COMMA_PARTY and party is not None:
+            role_match = _ROLE_AFTER.match(after[tag.end() :])  # "Anna Berg, S, ordförande i …"
         if role_match:
             role = _role_of(role_match.group("role"))
             if role is not None:
