@@ -115,7 +115,7 @@ _PARTY_NAME = re.compile(
 )
 # Kommuner named bare that act: "Kiruna, Gällivare och Pajala har gått ihop", "Ale satsar".
 _ACTING_VERB = re.compile(
-    r"\s*(?:,\s*|\s+och\s+)?(?:som\s+(?:(?:alla|också|även|själva|redan|nu)\s+)?)?"
+    r"\s*(?:,\s*|\s+och\s+)?(?:som\s+(?:(?:alla|båda|bägge|också|även|själva|redan|nu)\s+)?)?"
     r"(?:har|hade|ska|kommer|satsar|satsade|beslutade|beslutar|erbjuder|erbjöd|samarbetar|startar|startade|inför|"
     r"införde|deltar|driver|tar|gör|inleder|planerar|arbetar|går|gick|ligger|lägger|lade|spenderar|nöjer|vill|"
     r"kan|måste|behöver|bör|får|fick|redovisar|anställer|bygger|öppnar|stänger|avvecklar|tecknar|tecknade|"
@@ -259,8 +259,9 @@ class FactsComponent:
                 if m.group("place") and _PLACED_UNIT.search(name):
                     name += m.group("place")
                 organisations.setdefault(name[0].upper() + name[1:], None)
+        named = [*org_spans, *taken[len(known) :]]  # a place in the remit is fine: "… i södra Lappland"
         for m in _REMIT_BODY.finditer(text):
-            if _NOT_A_REMIT.search(m.group(0)) or any(s < m.end() and m.start() < e for s, e in taken):
+            if _NOT_A_REMIT.search(m.group(0)) or any(s < m.end() and m.start() < e for s, e in named):
                 continue
             name = m.group(0)
             if name.endswith("s") and name.split()[-1][:1].isupper() and re.match(r" [a-zåäö]", text[m.end():]):

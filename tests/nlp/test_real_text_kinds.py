@@ -1,0 +1,290 @@
+"""Kinds of error found on real public-sector pages, each as a case written for Regionsök.
+
+The texts are invented; each stands for one kind of mistake the extraction made on real pages
+(issue 11), judged by the rules in ../shared/LABELS.md.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ingest.nlp import extract_text
+from ingest.published import find_published
+
+
+def _orgs(text: str, title: str | None = None) -> set[str]:
+    return set(extract_text(text, title=title).organisations)
+
+
+# --- organisations -------------------------------------------------------------------------
+
+
+def test_ministry_and_former_agency_are_organisations() -> None:
+    text = (
+        "Finansdepartementet har gett Statens folkhälsoinstitut i uppdrag att kartlägga "
+        "spelandet bland unga i Jämtland.\n"
+    )
+    assert {"Finansdepartementet", "Statens folkhälsoinstitut"} <= _orgs(text)
+
+
+def test_one_word_agency_in_lower_case_is_a_common_noun() -> None:
+    text = "Grannen ringde polisen. Ett samarbete med försäkringskassan och skolan startade i Ludvika.\n"
+    orgs = {o.casefold() for o in _orgs(text)}
+    assert "polisen" not in orgs and "försäkringskassan" not in orgs
+
+
+def test_capitalised_one_word_agency_is_still_found() -> None:
+    assert "Polisen" in _orgs("Polisen och Kriminalvården startar ett gemensamt projekt i Luleå.\n")
+
+
+def test_committee_named_by_its_remit_is_kept_whole() -> None:
+    text = (
+        "Förslaget bereds av utskottet för ekonomi, personal och digitalisering i maj.\n\n"
+        "Beredningen för hälsa och välfärd i västra Dalarna har lämnat sin rapport.\n"
+    )
+    orgs = _orgs(text)
+    assert "Utskottet för ekonomi, personal och digitalisering" in orgs
+    assert "Beredningen för hälsa och välfärd i västra Dalarna" in orgs
+
+
+def test_committee_words_followed_by_a_purpose_are_no_name() -> None:
+    assert not any(o.startswith("Nämnden för") for o in _orgs("Nämnden för att samla in pengar saknas.\n"))
+
+
+def test_body_with_its_acronym_in_brackets_is_named_as_written() -> None:
+    text = (
+        "Konferensen arrangerades av Region Gävleborg, Nätverket för stöd till unga "
+        "anhöriga i Hälsingland (NSUAH) och Hudiksvalls kommun.\n"
+    )
+    assert "Nätverket för stöd till unga anhöriga i Hälsingland (NSUAH)" in _orgs(text)
+
+
+def test_acronym_of_a_law_or_plan_is_no_organisation() -> None:
+    text = "Alla barn ska erbjudas en samordnad individuell plan (SIP) enligt lagen om vård av unga (LVU).\n"
+    assert _orgs(text) == set()
+
+
+def test_acronym_spelled_out_after_it_is_one_organisation() -> None:
+    text = "Planen godkänns sedan av den politiska gruppen SOS (Samverkan om stöd) varje år.\n"
+    assert "SOS (Samverkan om stöd)" in _orgs(text)
+
+
+def test_local_party_branch_is_named_as_written() -> None:
+    text = (
+        "Interpellation om suicidprevention\n\n"
+        "Vi vill veta vad kommunen gör.\n\nEva Strand\n\nGruppledare\n\nVänsterpartiet Bollnäs\n"
+    )
+    orgs = _orgs(text)
+    assert "Vänsterpartiet Bollnäs" in orgs and "Vänsterpartiet" not in orgs
+
+
+def test_party_branch_in_a_region_is_named_as_written() -> None:
+    text = "Välkommen till Moderaterna i Region Halland!\n\nVi har 20 mandat i regionfullmäktige.\n"
+    assert "Moderaterna i Region Halland" in _orgs(text)
+
+
+def test_unit_takes_the_place_it_serves_into_its_name() -> None:
+    text = (
+        "Psykiatriska kliniken i Sunderbyn behöver fler platser. "
+        "Barncentrum i Kiruna öppnar i höst.\n"
+    )
+    orgs = _orgs(text)
+    assert {"Psykiatriska kliniken i Sunderbyn", "Barncentrum i Kiruna"} <= orgs
+
+
+def test_bare_kommuner_in_a_relative_clause_act() -> None:
+    text = (
+        "Minst satsade kommunerna Arjeplog och Sorsele, som båda lägger under en procent på "
+        "missbruksvården. Mest lägger Skellefteå och Umeå, som också har egna behandlingshem.\n"
+    )
+    assert {"Arjeplog", "Sorsele", "Skellefteå", "Umeå"} <= _orgs(text)
+
+
+def test_bare_kommun_as_a_place_is_no_organisation() -> None:
+    text = "En ny mottagning öppnar i Piteå som blir en bas för hela länet.\n"
+    assert "Piteå" not in _orgs(text)
+
+
+def test_source_cited_only_for_a_statistic_is_left_out() -> None:
+    text = (
+        "Region Kalmar län satsar på psykiatrin. Kostnaderna har ökat, visar statistik från "
+        "Socialstyrelsen. Enligt Folkhälsomyndigheten mår fler unga sämre.\n"
+    )
+    orgs = _orgs(text)
+    assert "Region Kalmar län" in orgs
+    assert "Socialstyrelsen" not in orgs and "Folkhälsomyndigheten" not in orgs
+
+
+def test_body_named_only_in_the_page_title_is_left_out() -> None:
+    text = "Ledamöterna diskuterade budgeten för kollektivtrafiken i två timmar.\n"
+    assert "Regionfullmäktige" not in _orgs(text, title="Regionfullmäktige: budgetdebatt")
+
+
+def test_owned_committee_is_named_once_in_full() -> None:
+    text = (
+        "Pressinformation från Region Hallands kulturnämnd.\n\n"
+        "Kulturnämnden sammanträder på torsdag. Kulturnämnden är Region Hallands facknämnd för kultur.\n"
+    )
+    orgs = {o.casefold() for o in _orgs(text)}
+    assert "region hallands kulturnämnd" in orgs
+    assert "kulturnämnden" not in orgs and "region hallands facknämnd" not in orgs
+
+
+def test_audit_firm_that_writes_the_report_is_an_organisation() -> None:
+    assert "KPMG" in _orgs("Revisionsrapport\n\nKPMG har på uppdrag av Region Dalarna granskat psykiatrin.\n")
+
+
+# --- focus areas and target groups ---------------------------------------------------------
+
+
+def _concepts(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    extraction = extract_text(text)
+    return extraction.focus_areas, extraction.target_groups
+
+
+_FILLER = (
+    "Regionstyrelsen har också diskuterat lokalfrågor, en ny parkeringsplats vid sjukhuset, "
+    "budgeten för kollektivtrafiken och hur kontoren ska användas under nästa år. "
+) * 3
+
+
+def test_passing_word_for_a_group_in_a_long_text_is_no_target_group() -> None:
+    text = (
+        "Kommunen bygger om tillnyktringsenheten för personer med alkoholproblem.\n\n"
+        + _FILLER
+        + "Ordföranden berättade om kvinnor, män och barns erfarenheter av vården.\n\n"
+        + _FILLER
+    )
+    _, groups = _concepts(text)
+    assert "children_and_young_people" not in groups
+
+
+def test_group_a_measure_is_for_counts_once_named() -> None:
+    text = (
+        "Kommunen bygger om tillnyktringsenheten för personer med alkoholproblem.\n\n"
+        + _FILLER
+        + "Bland åtgärderna finns kurser, bland annat till barn och unga i riskzonen.\n\n"
+        + _FILLER
+    )
+    _, groups = _concepts(text)
+    assert "children_and_young_people" in groups
+
+
+def test_title_of_office_names_no_target_group() -> None:
+    text = (
+        "Ministern besökte beroendemottagningen\n\n"
+        "I dag besökte barn-, äldre- och jämställdhetsministern beroendemottagningen i Gävle, "
+        "som behandlar personer med alkoholberoende.\n"
+    )
+    _, groups = _concepts(text)
+    assert "children_and_young_people" not in groups and "elderly" not in groups
+
+
+def test_psychiatry_named_as_a_partner_is_no_focus_area() -> None:
+    text = (
+        "Ny mottagning för unga med missbruk\n\n"
+        "Mottagningen för unga med missbruk startar i samverkan med socialtjänst, "
+        "vuxenpsykiatri och skola. I teamet ingår även en läkare från rättspsykiatrin.\n"
+    )
+    areas, _ = _concepts(text)
+    assert "substance_abuse" in areas and "mental_health" not in areas
+
+
+def test_comorbidity_is_also_substance_abuse_and_mental_health() -> None:
+    areas, _ = _concepts("Länet inför en ny vårdkedja vid samsjuklighet för vuxna.\n")
+    assert {"comorbidity", "substance_abuse", "mental_health"} <= set(areas)
+
+
+def test_psychosocial_is_not_psychosis() -> None:
+    areas, _ = _concepts("Skolan erbjuder psykosocialt stöd till elever som har haft en jobbig termin.\n")
+    assert "mental_health" not in areas
+
+
+def test_placed_children_are_residential_treatment() -> None:
+    text = (
+        "Riktlinjer för placerade barn och unga\n\n"
+        "Socialnämnden beslutar om nya riktlinjer när barn placeras i familjehem.\n"
+    )
+    areas, groups = _concepts(text)
+    assert "residential_treatment" in areas and "children_and_young_people" in groups
+
+
+def test_supported_housing_as_a_placement_form_is_not_housing_support() -> None:
+    text = (
+        "Ungdomar i placeringsformen stödboende\n\n"
+        "Riktlinjerna gäller ungdomar i placeringsformen stödboende.\n"
+    )
+    areas, _ = _concepts(text)
+    assert "housing_employment" not in areas
+
+
+def test_recruiting_staff_is_not_competence_development() -> None:
+    text = "Interpellation om kompetensförsörjningen av sjuksköterskor på akuten i Falun.\n"
+    areas, _ = _concepts(text)
+    assert "competence_development" not in areas
+
+
+def test_family_support_offered_to_families() -> None:
+    text = "Mottagningen ska erbjuda unga och deras familjer ett samlat stöd vid missbruk.\n"
+    areas, _ = _concepts(text)
+    assert "family_support" in areas
+
+
+def test_table_of_contents_lists_what_a_plan_covers() -> None:
+    text = (
+        "Regional handlingsplan\n\n" + _FILLER + "\n\nInnehåll\n"
+        "Bakgrund 3\nVård vid spelberoende 7\nSamordnad individuell plan 9\nUppföljning 12\n"
+    )
+    areas, _ = _concepts(text)
+    assert {"gambling", "coordinated_care_plan"} <= set(areas)
+
+
+# --- roles and dates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "– Vi är nöjda, säger Lena Ek (C), ordförande i hälso– och sjukvårdsnämnden.\n",
+        "– Vi är nöjda, säger Lena Ek (C), ordförande i hälso-\noch sjukvårdsnämnden.\n",
+        "– Vi är nöjda, säger Lena Ek, C, ordförande i hälso- och sjukvårdsnämnden.\n",
+        "Ordförande i hälso- och sjukvårdsnämnden: Lena Ek (C)\n",
+    ],
+)
+def test_role_is_not_cut_at_a_compound_written_in_parts(text: str) -> None:
+    (person,) = extract_text(text).people
+    assert person.name == "Lena Ek" and person.party == "C"
+    assert person.role is not None and person.role.replace("–", "-").casefold() == (
+        "ordförande i hälso- och sjukvårdsnämnden"
+    )
+
+
+def test_role_before_a_name_keeps_its_capitalised_first_word() -> None:
+    (person,) = extract_text("Socialnämndens ordförande Per Lund (M) tfn 070-111 22 33\n").people
+    assert person.role == "Socialnämndens ordförande"
+
+
+def test_minister_title_of_coordinated_compounds_is_kept_whole() -> None:
+    (person,) = extract_text("Det säger barn-, äldre- och jämställdhetsminister Åsa Regnér i dag.\n").people
+    assert person.role == "barn-, äldre- och jämställdhetsminister"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 maj 2021 Region Västmanland har i dag fattat beslut om en ny mottagning för unga vuxna.", date(2021, 5, 12)),
+        ("Den 3 mars 2020 beslutade regionstyrelsen att satsa fyrtio miljoner kronor på psykiatrin i länet.",
+         date(2020, 3, 3)),
+        ("2019-11-12: Kommunen har i dag beslutat att bygga ett nytt stödboende i centrala Sala för vuxna.",
+         date(2019, 11, 12)),
+    ],
+)
+def test_plain_text_that_opens_with_a_date_is_published_then(text: str, expected: date) -> None:
+    assert find_published(text) == expected
+
+
+def test_date_inside_a_long_opening_sentence_is_no_publication_date() -> None:
+    text = "Kommunen har länge arbetat med frågan och den 3 mars 2020 beslutade nämnden att gå vidare med planen."
+    assert find_published(text) is None
