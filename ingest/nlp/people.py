@@ -295,7 +295,7 @@ class PeopleFinder:
         label_words = role_label.group(1).split() if role_label else []
         if label_words and (_is_role_word(label_words[-1]) or (len(label_words) > 2 and _is_role_word(label_words[0]))):
             evidence = True  # "Ordförande: Anna-Lena Danielsson, S"
-            role = role_label.group(1).lower()
+            role = " ".join(label_words).lower()
         role_word_after = re.match(rf"{_SP}+([{_UP}][{_LO}]+)", after)
         if role_word_after and _is_role_word(role_word_after.group(1)) and first in self._first_names:
             evidence = True  # "Cecilia Holm Socialchef": a signature with the title after the name
