@@ -15,10 +15,11 @@ the edge (:func:`to_extraction`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -149,6 +150,7 @@ class DocFacts:
     county_hint: str | None = None
     kind_hint: str | None = None
     body_start: int = 0  # where the text starts after a title the pipeline put before it
+    ents: list[Any] | None = None  # doc.ents, read once by the people component
     people: list[Person] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     person_spans: list[tuple[int, int]] = field(default_factory=list)
@@ -193,7 +195,9 @@ class PeopleComponent:
 
     def __call__(self, doc: Any) -> Any:
         facts = _facts(doc)
-        blocked = [(e.start_char, e.end_char) for e in doc.ents]
+        # doc.ents builds its spans anew on every access, a pass over all tokens: read it once.
+        facts.ents = list(doc.ents)
+        blocked = [(e.start_char, e.end_char) for e in facts.ents]
         mentions = self.finder.mentions(doc.text, blocked)
         found = self.finder.people(mentions)
         facts.people = to_records(found)
@@ -212,7 +216,7 @@ class FactsComponent:
         organisations: dict[str, None] = {}
         org_spans: list[tuple[int, int]] = []
         person_starts = [s for s, _ in facts.person_spans]  # in text order, disjoint
-        ents = list(doc.ents)
+        ents = facts.ents if facts.ents is not None else list(doc.ents)
         absorbed: set[str] = set()  # parts of "Name (ACRONYM)", which the text then names by either
         cited: dict[str, bool] = {}  # organisation → named only as the source of a statistic so far
         for ent in ents:
@@ -247,7 +251,7 @@ class FactsComponent:
             if only_cited:
                 del organisations[name]  # "visar statistik från Sveriges kommuner och landsting"
         # Bodies the gazetteer does not list, unless the words are a known name or place.
-        known = [(e.start_char, e.end_char) for e in doc.ents]
+        known = [(e.start_char, e.end_char) for e in ents]
         taken = list(known)
         for name, span in _acronym_named(text):
             if not any(s < span[1] and span[0] < e for s, e in org_spans):
@@ -288,7 +292,7 @@ class FactsComponent:
         for m in _OWNED_BODY.finditer(text):
             organisations.setdefault(f"{m.group(1)} {m.group(2)}", None)
             owned.append(m.group(2).casefold().removesuffix("en"))
-        for name in _acting_kommuner(doc):
+        for name in _acting_kommuner(text, ents):
             organisations.setdefault(name, None)
         for m in _NAMED_BODY.finditer(text):
             group = "name" if m.group("name") else "name2"
@@ -335,15 +339,14 @@ def _kommun_names() -> frozenset[str]:
     return frozenset(k.name for k in gazetteer.kommun_records())
 
 
-def _acting_kommuner(doc: Any) -> list[str]:
+def _acting_kommuner(text: str, ents: list[Any]) -> list[str]:
     """Bare kommun names that are the subject of an action, with the names coordinated with them.
 
     The subject opens its clause ("Kiruna, Gällivare och Pajala har gått ihop") or is named by
     a relative clause ("… Lessebo och Storuman, som lägger 0,2 procent"), unless a preposition
     makes it a place ("en mottagning i Uppsala som blir …").
     """
-    text = doc.text
-    places = [e for e in doc.ents if e.label_ == "PLACE" and e.ent_id_.partition("|")[2] in _kommun_names()]
+    places = [e for e in ents if e.label_ == "PLACE" and e.ent_id_.partition("|")[2] in _kommun_names()]
     out: list[str] = []
     run: list[Any] = []
     for ent in places:
@@ -478,14 +481,28 @@ _CONTENTS = re.compile(r"(?:^[^\n]{3,120}?(?:\.{2,}|…|\s)\s*\d{1,3}[ \t]*\n){3
 _FOR_WHOM = re.compile(
     r"(?<![\w-])(?:för|till|åt|målgrupp\w*(?: är)?|tar (?:\w+ )?emot|erbjuds)\s+([^.;:!?\n]{1,100})", re.IGNORECASE
 )
-# ... or the group gets the help, before the verb: "där även anhöriga kan få stöd", or in one
-# word: "anhörigstöd" is support for relatives.
+# ... or the group gets the help, named in the four words before the verb: "där även anhöriga
+# kan få stöd"; or in one word: "anhörigstöd" is support for relatives.
 _GETS_HELP = re.compile(
-    r"((?:[\w-]+\s+){1,4})(?:kan få|ska få|får|få|erbjuds|ska erbjudas|ges)\s+(?:\w+\s+)?"
-    r"(?:stöd|hjälp|vård|behandling)\b"
-    r"|(?<![\w-])([\w]+stöd)\w*",
+    r"(?<![\w-])(?:kan få|ska få|får|få|erbjuds|ska erbjudas|ges)\s+(?:\w+\s+)?(?:stöd|hjälp|vård|behandling)\b"
+    r"|(?<=\w)stöd",
     re.IGNORECASE,
 )
+_WORDS_BEFORE = re.compile(r"(?:[\w-]+\s+){1,4}$")
+_WORD_AROUND = re.compile(r"\w+$")
+
+
+def _help_windows(text: str) -> Iterator[str]:
+    """The words naming who gets help, for each place :data:`_GETS_HELP` finds."""
+    for m in _GETS_HELP.finditer(text):
+        if m.group(0).lower() == "stöd":  # the tail of a compound: the whole word
+            head = _WORD_AROUND.search(text, max(0, m.start() - 30), m.start())
+            if head is not None:
+                yield head.group(0) + "stöd"
+        elif (words := _WORDS_BEFORE.search(text, max(0, m.start() - 80), m.start())) is not None:
+            yield words.group(0)
+
+
 # Focus areas and the target group a text substantively about them names: "våld i nära
 # relationer" with "våldsutsatta", "anhörigstöd" with "anhöriga", "barnperspektiv" with "barn".
 _PAIRED_GROUP = {
@@ -556,12 +573,12 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
             kept |= match(*m.span()) & everywhere
     groups = {s for s in everywhere - kept if taxonomy[s].kind == "target_group"}
     if groups:
-        for pattern in (_FOR_WHOM, _GETS_HELP):
-            for m in pattern.finditer(text):
-                if not groups:
-                    break
-                groups -= (found := set(taxonomy.match_document(m.group(1) or m.group(2))) & groups)
-                kept |= found
+        windows = itertools.chain((m.group(1) for m in _FOR_WHOM.finditer(text)), _help_windows(text))
+        for window in windows:
+            if not groups:
+                break
+            groups -= (found := set(taxonomy.match_document(window, only=groups)))
+            kept |= found
     # LABELS.md: samsjuklighet is also missbruk and psykisk ohälsa.
     if "comorbidity" in kept:
         kept |= {"substance_abuse", "mental_health"}
