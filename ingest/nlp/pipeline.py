@@ -503,6 +503,13 @@ def _help_windows(text: str) -> Iterator[str]:
             yield words.group(0)
 
 
+# A focus area that is the object of a measure: "vård och stöd vid spelmissbruk", "insatser mot
+# psykisk ohälsa", "arbetet mot våld i nära relationer" (LABELS.md: addressed as a measure).
+_MEASURE_ON = re.compile(
+    r"(?<![\w-])(?:vård|stöd|behandling|insatser|åtgärder|arbetet|satsningen|satsningar|mottagning)"
+    r"(?:\s+och\s+[a-zåäö]+)?\s+(?:vid|mot)\s+([^.;:!?\n]{1,60})",
+    re.IGNORECASE,
+)
 # Focus areas and the target group a text substantively about them names: "våld i nära
 # relationer" with "våldsutsatta", "anhörigstöd" with "anhöriga", "barnperspektiv" with "barn".
 _PAIRED_GROUP = {
@@ -571,6 +578,12 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
         kept |= {slug for slug, blocks in seen.items() if blocks >= 2} & everywhere
         for m in _CONTENTS.finditer(text):
             kept |= match(*m.span()) & everywhere
+    areas = {s for s in everywhere - kept if taxonomy[s].kind == "focus_area"}
+    for m in _MEASURE_ON.finditer(text) if areas else ():
+        areas -= (found := set(taxonomy.match_document(m.group(1), only=areas)))
+        kept |= found
+        if not areas:
+            break
     groups = {s for s in everywhere - kept if taxonomy[s].kind == "target_group"}
     if groups:
         windows = itertools.chain((m.group(1) for m in _FOR_WHOM.finditer(text)), _help_windows(text))

@@ -232,6 +232,29 @@ def test_family_support_offered_to_families() -> None:
     assert "family_support" in areas
 
 
+def test_focus_area_that_a_measure_is_for_counts_once_named() -> None:
+    text = (
+        "Länsöverenskommelse om vuxna med missbruk\n\n" + _FILLER
+        + "Ansvarig verksamhet: vård och stöd vid spelberoende ges av socialtjänsten.\n\n" + _FILLER
+    )
+    areas, _ = _concepts(text)
+    assert "gambling" in areas
+
+
+def test_focus_area_named_once_in_passing_does_not_count() -> None:
+    text = (
+        "Länsöverenskommelse om vuxna med missbruk\n\n" + _FILLER
+        + "Någon nämnde spelberoende under fikat.\n\n" + _FILLER
+    )
+    areas, _ = _concepts(text)
+    assert "gambling" not in areas
+
+
+def test_compound_naming_young_people_is_the_target_group() -> None:
+    _, groups = _concepts("Socialtjänsten i Kalix arbetar med riskungdomar och deras föräldrar mot missbruk.\n")
+    assert "children_and_young_people" in groups
+
+
 def test_table_of_contents_lists_what_a_plan_covers() -> None:
     text = (
         "Regional handlingsplan\n\n" + _FILLER + "\n\nInnehåll\n"
