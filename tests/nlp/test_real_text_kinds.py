@@ -311,3 +311,36 @@ def test_plain_text_that_opens_with_a_date_is_published_then(text: str, expected
 def test_date_inside_a_long_opening_sentence_is_no_publication_date() -> None:
     text = "Kommunen har länge arbetat med frågan och den 3 mars 2020 beslutade nämnden att gå vidare med planen."
     assert find_published(text) is None
+
+
+def _dates(text: str) -> tuple[str, ...]:
+    return extract_text(text).dates
+
+
+def test_month_alone_takes_the_datelines_year() -> None:
+    text = "Publicerad 3 oktober 2018\n\nI april i år startade kommunen en ny mottagning. Den har varit öppen sedan mitten av maj.\n"
+    assert {"2018-04", "2018-05"} <= set(_dates(text))
+
+
+def test_month_alone_without_a_dateline_is_left_out() -> None:
+    assert _dates("I april startade kommunen en ny mottagning för unga.\n") == ()
+
+
+def test_day_and_month_in_figures_take_the_datelines_year() -> None:
+    text = "2021-03-02\n\nÄrendet beslutas på mötet med regionstyrelsen den 24/3.\n"
+    assert "2021-03-24" in _dates(text)
+
+
+def test_revision_years_of_an_agreement_count() -> None:
+    text = "Överenskommelse om missbruksvård\nGiltig: 2015-01-01 – 2025-12-31 | Reviderad: 2017, 2019 och 2023 |\n"
+    assert {"2017", "2019", "2023"} <= set(_dates(text))
+
+
+def test_decided_or_started_year_before_the_dateline_counts() -> None:
+    text = "2022-05-10\n\nHandlingsplanen antogs 2020 och arbetet påbörjas under 2021 i hela länet.\n"
+    assert {"2020", "2021"} <= set(_dates(text))
+
+
+def test_background_year_before_the_dateline_is_still_left_out() -> None:
+    text = "2022-05-10\n\nUnder 2019 ökade antalet anmälningar med tio procent.\n"
+    assert "2019" not in _dates(text)
