@@ -51,9 +51,16 @@ _SPEECH_AFTER = re.compile(rf"^{_SP}*(?:\([^)]*\))?{_SP}*(?:{_SPEECH})\b")
 _CONTACT_LABEL = re.compile(
     rf"(?:^|\n|\s)(?P<label>kontakt(?:person)?|presskontakt|pressansvarig|textansvarig|ansvarig utgivare|frågor|"
     rf"för mer information|mer information|information|kontaktuppgifter|foto|text|anmälan|contact|press contact)"
-    rf"{_SP}*(?::|,|–|-){_SP}*\n?{_SP}*$",
+    rf"{_SP}*(?::|,|–|-){_SP}*\n?{_SP}*$"
+    # A contact heading on its own line, the names under it: "Kontakter\n\nOlle Berg\n".
+    rf"|(?:^|\n)[ \t]*(?P<heading>kontakt(?:er|personer)?(?:{_SP}+för{_SP}+(?:journalister|media|press))?|presskontakter?)"
+    rf"[ \t]*\n(?:[ \t]*\n)*[ \t]*$",
     re.IGNORECASE,
 )
+# Titles that name a person's office outright; before a capitalised name they are evidence even
+# when the first name is not in the name lists ("Socialförsäkringsminister Ardalan Shekarabi").
+_STRONG_TITLE = re.compile(r"(?:minister|ministern|statsråd|statsrådet|råd|rådet|ordförande|direktör|professor|chef)$",
+                           re.IGNORECASE)
 # "Anna Svensson, S" / "Anna Svensson, Socialdemokraterna" in lists of office holders.
 _COMMA_PARTY = re.compile(rf"{_SP}*,{_SP}*(S|M|C|L|KD|V|MP|SD|FP|[A-ZÅÄÖ][a-zåäö]{{5,}})(?={_SP}*(?:[,.;\n]|$))")
 # "Anna Svensson Socialdemokraterna Ledamot" in member lists: the party in words after the name.
@@ -270,10 +277,16 @@ class PeopleFinder:
             if trimmed is None:
                 continue
             start, end, role_word = trimmed
+            title_word = re.match(rf"{_SP}+([{_LO}][\w-]+)", text[end : end + 40])
+            if title_word and _is_role_word(title_word.group(1)) and text.count(" ", start, end) >= 2:
+                # "Anita Berg Administrativ sekreterare": the capitalised word opens the title
+                end = text.rfind(" ", start, end)
             if any(s < end and start < e and not (s > start and e >= end and " " not in text[s:e])
                    for s, e in blocked):
                 # Overlaps an organisation; a one-word place as the surname ("Karin Lund") is fine.
                 continue
+            if end == len(text) and len(text) > 200:
+                continue  # a long text cut off after a name: the name may be cut too (LABELS.md)
             mention = self._evidence(text, start, end, role_word)
             if mention is not None:
                 out.append(mention)
@@ -321,10 +334,14 @@ class PeopleFinder:
         label = _CONTACT_LABEL.search(before)
         if label or _SPEECH_AFTER.match(after):
             evidence = True
-        if label and role is None and _is_role_word(label.group("label")):
+        if label and label.group("label") and role is None and _is_role_word(label.group("label")):
             role = label.group("label")  # "Textansvarig: Bodil Knuthammar"
         if role_word and first in self._first_names:
             evidence = True  # "Statsminister Stefan Löfven", "Regionrådet Anna Svensson"
+        elif role_word and _STRONG_TITLE.search(role_word) and not any(
+            self._is_common_word(w.casefold()) for w in name.split()
+        ):
+            evidence = True  # "Socialförsäkringsminister Ardalan Shekarabi": a title, then no ordinary words
         if role is None and role_word:
             role = role_word
         if role is None:

@@ -219,6 +219,7 @@ class FactsComponent:
         ents = facts.ents if facts.ents is not None else list(doc.ents)
         absorbed: set[str] = set()  # parts of "Name (ACRONYM)", which the text then names by either
         cited: dict[str, bool] = {}  # organisation → named only as the source of a statistic so far
+        branched: set[str] = set()  # national bodies the text names by their local branch
         for ent in ents:
             if ent.label_ == "ORG":
                 org_spans.append((ent.start_char, ent.end_char))
@@ -240,16 +241,18 @@ class FactsComponent:
                     name = f"{name} {bare}"  # "Världshälsoorganisationen WHO", as written
                     absorbed.add(bare.casefold())
                 elif not county and (branch := _county_branch(text, ent, ents)) is not None:
-                    name = f"{name} {branch}"  # "NSPH Stockholms län": a national body's branch in a county
-                    absorbed.add(name.casefold())
+                    branched.add(name)
+                    name = f"{name} {branch}"  # "NSPH Stockholms län": a national body's branch there
                 elif name.casefold() in absorbed:
                     continue
                 statistic = _STATISTICS_SOURCE.search(text, max(0, ent.start_char - 40), ent.start_char) is not None
                 cited[name] = cited.get(name, True) and statistic
                 organisations.setdefault(name, None)
         for name, only_cited in cited.items():
-            if only_cited:
-                del organisations[name]  # "visar statistik från Sveriges kommuner och landsting"
+            if only_cited or name in branched:
+                # "visar statistik från Sveriges kommuner och landsting"; "Maria Ungdom" in a text
+                # about "Maria Ungdom Örebro" is the branch, named so once.
+                organisations.pop(name, None)
         # Bodies the gazetteer does not list, unless the words are a known name or place.
         known = [(e.start_char, e.end_char) for e in ents]
         taken = list(known)
@@ -413,9 +416,12 @@ def _acronym_named(text: str) -> list[tuple[str, tuple[int, int]]]:
 
 
 def _county_branch(text: str, ent: Any, ents: list[Any]) -> str | None:
-    """A county named right after a national body, as its branch there: "NSPH Stockholms län"."""
+    """A county or kommun named right after a national body, as its branch there: "NSPH Stockholms
+    län", "Maria Ungdom Örebro"."""
     for other in ents:
-        if other.start_char == ent.end_char + 1 and other.label_ == "PLACE" and other.text.endswith(" län"):
+        if other.start_char == ent.end_char + 1 and other.label_ == "PLACE" and (
+            other.text.endswith(" län") or other.ent_id_.partition("|")[2] in _kommun_names()
+        ):
             return str(other.text)
     return None
 

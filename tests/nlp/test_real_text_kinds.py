@@ -344,3 +344,39 @@ def test_decided_or_started_year_before_the_dateline_counts() -> None:
 def test_background_year_before_the_dateline_is_still_left_out() -> None:
     text = "2022-05-10\n\nUnder 2019 ökade antalet anmälningar med tio procent.\n"
     assert "2019" not in _dates(text)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def _names(text: str) -> set[str]:
+    return {p.name for p in extract_text(text).people}
+
+
+def test_names_under_a_contact_heading_are_people() -> None:
+    text = "Regionen satsar på kollektivtrafiken.\n\nKontakter\n\n    Zlata Horvat\n\n    Presskontakt 070-000 00 00\n"
+    assert "Zlata Horvat" in _names(text)
+
+
+def test_strong_title_before_an_unlisted_first_name_is_evidence() -> None:
+    assert "Behrang Kianzad" in _names("Konferensen öppnades av\n\nJustitieminister Behrang Kianzad\n\nsom talade om spel.\n")
+
+
+def test_title_word_after_a_name_is_not_part_of_the_name() -> None:
+    text = "Kontakt för journalister\n\nSigrid Lund Administrativ sekreterare Region Jämtland Härjedalen 063-00 00 00\n"
+    assert "Sigrid Lund" in _names(text)
+
+
+def test_name_cut_off_by_the_end_of_an_excerpt_is_left_out() -> None:
+    text = "Nämnden sammanträder i Kalmar. " * 8 + "Sekreterare\n\nBirgitta Johanss"
+    assert not any(n.startswith("Birgitta") for n in _names(text))
+
+
+def test_clinic_named_with_its_town_is_one_organisation_not_a_person() -> None:
+    text = (
+        "Region Örebro län och Örebro kommun förlänger avtalet för Maria Ungdom Örebro.\n\n"
+        "Verksamheten vid Maria Ungdom har tagit emot 400 unga i år.\n"
+    )
+    extraction = extract_text(text)
+    assert "Maria Ungdom Örebro" in extraction.organisations and "Maria Ungdom" not in extraction.organisations
+    assert not any(p.name.startswith("Maria Ungdom") for p in extraction.people)
