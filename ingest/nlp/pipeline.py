@@ -557,14 +557,16 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
         ]
         offsets = [idx for idx, _ in lemmas]
 
+    found_anywhere: set[str] | None = None  # a part can only hold what the whole text holds
+
     def match(start: int, end: int) -> set[str]:
         if english:
             return set(taxonomy.match_query(text[start:end]))
         part = lemmas[bisect_left(offsets, start) : bisect_left(offsets, end)]
         shifted = [(idx - start, lemma) for idx, lemma in part]
-        return set(taxonomy.match_document(text[start:end], lemmas=shifted))
+        return set(taxonomy.match_document(text[start:end], lemmas=shifted, only=found_anywhere))
 
-    everywhere = match(0, len(text))
+    everywhere = found_anywhere = match(0, len(text))
     if not everywhere:
         return [], []
     lead_end = _cut(text, min(len(text), LEAD_CHARS))
