@@ -380,3 +380,30 @@ def test_clinic_named_with_its_town_is_one_organisation_not_a_person() -> None:
     extraction = extract_text(text)
     assert "Maria Ungdom Örebro" in extraction.organisations and "Maria Ungdom" not in extraction.organisations
     assert not any(p.name.startswith("Maria Ungdom") for p in extraction.people)
+
+
+# --- kind -----------------------------------------------------------------------------------
+
+
+def test_summary_of_a_board_meeting_in_a_compound_is_a_decision() -> None:
+    from ingest.kind import classify_kind
+
+    text = "Uppsnabbat kommunstyrelsen 4 mars 2021\n\nKommunstyrelsen beslutade i dag om en ny plan.\n"
+    assert classify_kind(text, title="Uppsnabbat kommunstyrelsen 4 mars 2021") == "decision"
+
+
+def test_minutes_with_one_paragraph_and_their_furniture_are_a_decision() -> None:
+    from ingest.kind import classify_kind
+
+    text = (
+        "• Ordförande Eva Ek (S) förklarar sammanträdet öppnat.\n\n • Upprop förrättas.\n\n"
+        " • § 12\n\n  Val av justerare\n"
+    )
+    assert classify_kind(text, title="Kommunfullmäktige: motioner") == "decision"
+
+
+def test_news_item_that_mentions_a_paragraph_is_a_web_page() -> None:
+    from ingest.kind import classify_kind
+
+    text = "Nyhet\n\nEnligt § 5 i lagen ska kommunen erbjuda stöd. Justeringen av taxan sker i maj.\n"
+    assert classify_kind(text, title="Nytt stöd till anhöriga") == "web_page"
