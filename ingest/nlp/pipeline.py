@@ -485,7 +485,11 @@ _CONTENTS = re.compile(r"(?:^[^\n]{3,120}?(?:\.{2,}|…|\s)\s*\d{1,3}[ \t]*\n){3
 # med missbruk", "riktar sig till unga vuxna", "målgruppen är personer som har varit utsatta för
 # våld", "tar även emot barn och ungdomar": the group is named in the rest of the clause.
 _FOR_WHOM = re.compile(
-    r"(?<![\w-])(?:för|till|åt|målgrupp\w*(?: är)?|tar (?:\w+ )?emot|erbjuds)\s+([^.;:!?\n]{1,100})", re.IGNORECASE
+    r"(?<![\w-])(?:för|till(?! att\b)|åt|målgrupp\w*(?: är)?|tar (?:\w+ )?emot|erbjuds)\s+"
+    # A purpose ("för att fånga upp utsatta barn") names the group; a reason ("anledningen till att
+    # …") or a pronoun ("outhärdligt för den drabbade och dess anhöriga") does not.
+    r"(?!(?:den|det|detta|denna|dess|sin|sitt|sina|oss|dem|honom|henne|mig|dig)\b)([^.;:!?\n]{1,100})",
+    re.IGNORECASE,
 )
 # ... or the group gets the help, named in the four words before the verb: "där även anhöriga
 # kan få stöd"; or in one word: "anhörigstöd" is support for relatives.

@@ -172,6 +172,19 @@ def test_group_a_measure_is_for_counts_once_named() -> None:
     assert "children_and_young_people" in groups
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Det är en av anledningarna till att kommunen idag har problem med missbruk bland unga.",
+        "Det är ett lidande som är tungt för den drabbade och dess anhöriga.",
+    ],
+)
+def test_reason_clause_or_pronoun_after_for_names_no_target_group(sentence: str) -> None:
+    text = "Kommunen bygger om tillnyktringsenheten för personer med alkoholproblem.\n\n" + _FILLER + sentence + "\n\n" + _FILLER
+    _, groups = _concepts(text)
+    assert "children_and_young_people" not in groups and "relatives" not in groups
+
+
 def test_title_of_office_names_no_target_group() -> None:
     text = (
         "Ministern besökte beroendemottagningen\n\n"
