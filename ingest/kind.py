@@ -49,7 +49,7 @@ _DECISION_HEAD = re.compile(
 # "Kort om besluten i socialnämnden": a summary of one board meeting's decisions.
 _DECISION_TITLE = re.compile(
     r"\b(beslut i korthet|i korthet|uppsnabbat|kort om besluten|nyheter från|beslut från|besluten från)\b"
-    r".*\b(styrelse|fullmäktige|nämnd|sammanträde|möte)",
+    r".*(styrelse|fullmäktige|nämnd|sammanträde|möte)",  # also in compounds: "Uppsnabbat regionstyrelsen"
     re.IGNORECASE,
 )
 _BOARD = re.compile(r"(styrelse|fullmäktige|nämnd)(ns|ens|s)?\b", re.IGNORECASE)
@@ -91,8 +91,11 @@ def _is_decision(head: str, title: str) -> bool:
         return True
     if _DECISION_TITLE.search(title) or _DIRECTIVE.search(title) or _DIRECTIVE.search(head[:600]):
         return True
-    # Minutes: several numbered § items and the meeting's furniture (justering, upprop).
-    return len(_PARAGRAPH.findall(head)) >= 2 and bool(_MINUTES_FURNITURE.search(head))
+    # Minutes: several numbered § items and the meeting's furniture (justering, upprop), or one
+    # § item amid more of the furniture ("förklarar sammanträdet öppnat", "Upprop", "§ 80").
+    paragraphs = len(_PARAGRAPH.findall(head))
+    furniture = {m.group(0).lower() for m in _MINUTES_FURNITURE.finditer(head)}
+    return (paragraphs >= 2 and bool(furniture)) or (paragraphs >= 1 and len(furniture) >= 2)
 
 
 def _is_report(head: str, title: str) -> bool:

@@ -19,6 +19,14 @@ _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(\d{{1,2}})\s+({_MONTH})\.?\s+(\d{{4}})", re.IGNORECASE)
 _MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}),\s*(\d{{4}})", re.IGNORECASE)
 _LABELLED = re.compile(r"(publicerad|pressmeddelande|datum|published)", re.IGNORECASE)
+# A line that opens with a date ("12 november 2019 Region Skåne har i dag …", "Den 3 mars 2020
+# beslutade …"): a plain text with no dateline states its date first, whatever follows it.
+_OPENS_WITH_DATE = re.compile(
+    rf"^\s*(?:(?:den|måndag(?:en)?|tisdag(?:en)?|onsdag(?:en)?|torsdag(?:en)?|fredag(?:en)?|lördag(?:en)?"
+    rf"|söndag(?:en)?),?\s+)*(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+(?:{_MONTH})\.?\s+\d{{4}}|(?:{_MONTH})\.?\s+\d{{1,2}},\s*\d{{4}})"
+    rf"(?![\d-])",
+    re.IGNORECASE,
+)
 _UPDATED = re.compile(r"(senast (uppdaterad|ändrad)|uppdaterad)", re.IGNORECASE)
 
 
@@ -53,6 +61,9 @@ def find_published(text: str, head_lines: int = 8) -> date | None:
         dates = _dates_in(line)
         if dates and (len(line) < 80 or _LABELLED.search(line)):
             return dates[0]
+        opening = _OPENS_WITH_DATE.match(line)
+        if opening and (found := _dates_in(opening.group(0))):
+            return found[0]
     for line in lines[-6:]:
         if _UPDATED.search(line) and (dates := _dates_in(line)):
             return dates[0]

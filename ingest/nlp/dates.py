@@ -10,6 +10,8 @@ full date of the document. A bare year counts only in a validity phrase ("sedan 
 too often budget years or history ("finansplanen för 2020") — or in a phrase that dates
 something happening ("under 2024", "under våren 2016", "i slutet av 2018"), or as the period of
 a plan or agreement written after its name ("handlingsplan 2020–2023" gives 2020 and 2023).
+A month with no day or year after a preposition ("i februari", "sedan mitten av mars") and
+"den 26/3" take the dateline's year; years listed after "Reviderad:" or "Antagen:" count.
 Diarienummer and report numbers ("KS 2018-212", "Dnr 2019-2020") are not dates.
 """
 
@@ -82,6 +84,28 @@ _DAY_SPAN = re.compile(rf"(?<![\w-])(\d{{1,2}})\s*[–-]\s*(?P<last>\d{{1,2}})\s
 _AGREEMENT_WORDS = re.compile(
     r"överenskommels|avtal|beslut|gäller|giltig|undertecknad|antag|trädde i kraft|träder i kraft|förläng|"
     r"agreement|policy|riktlinje|handlingsplan|lag\b|lagen\b",
+    re.IGNORECASE,
+)
+# "den 26/3": a day and month in figures, with the dateline's year.
+_DAY_SLASH_MONTH = re.compile(r"\bden\s+(\d{1,2})/(\d{1,2})(?![\d/])")
+# A month with no day or year after a preposition ("I februari i år", "sedan mitten av mars",
+# "fattar beslut i juni"): the month of the dateline's year (LABELS.md).
+_MONTH_ALONE = re.compile(
+    rf"\b(?:i|under|sedan|från|(?:i\s+)?mitten\s+av)"
+    rf"\s+({_SV_MONTH_RE})\b(?!\s*\d)",
+    re.IGNORECASE,
+)
+# Years an agreement or plan was revised or adopted, listed after the label:
+# "Reviderad: 2013, 2016, 2020, 2022".
+_YEARS_AFTER_LABEL = re.compile(
+    r"\b(?:reviderad|reviderades|antagen|antogs|fastställd|fastställdes|beslutad)\s*:?\s*"
+    r"((?:(?:19|20)\d\d|\d{3})(?:\s*(?:,|och)\s*(?:(?:19|20)\d\d|\d{3}))*)(?![\d-])",
+    re.IGNORECASE,
+)
+# Forms of _YEAR_WHEN that say something is done or decided then, which count even before the
+# dateline's year ("En nollvision antogs 2019", "Arbetet påbörjas under 2024").
+_ACTION_BEFORE_YEAR = re.compile(
+    r"\b(?:antogs|antas|påbörjas|påbörjades|införs|infördes|startar|startade|fortsätter|inför)\s+(?:under\s+)?(?:år\s+)?$",
     re.IGNORECASE,
 )
 _STAMP_BEFORE = re.compile(r"(?:uppdaterad|ändrad|granskad|reviderad)\w*:?\s*(?:den\s+)?$", re.IGNORECASE)
@@ -199,6 +223,11 @@ def find_dates(text: str) -> list[FoundDate]:
         if free(*m.span()):
             found.append(FoundDate(f"{int(m[2]):04d}-{_SV_MONTHS[m[1].lower()]:02d}", m.start()))
             covered.add(*m.span())
+    for m in _DAY_SLASH_MONTH.finditer(text):
+        if free(*m.span()) and 1 <= int(m[2]) <= 12 and 1 <= int(m[1]) <= 31:
+            yearless.append((m.start(), int(m[2]), int(m[1])))
+            covered.add(*m.span())
+    months_alone = [(m.start(1), _SV_MONTHS[m[1].lower()]) for m in _MONTH_ALONE.finditer(text) if free(*m.span(1))]
     # A day without a year belongs with the story's dates, not with an "uppdaterad" stamp.
     full = sorted(
         (f for f in found if len(f.iso) == 10 and not _STAMP_BEFORE.search(text, max(0, f.start - 30), f.start)),
@@ -213,6 +242,16 @@ def find_dates(text: str) -> list[FoundDate]:
         y = int(anchor.iso[:4])
         if _valid(y, mo, d):
             found.append(FoundDate(f"{y:04d}-{mo:02d}-{d:02d}", start))
+    for start, mo in months_alone:
+        at = bisect_left(full_starts, start)
+        anchor = full[at - 1] if at > 0 else (full[0] if full else None)
+        if anchor is not None:
+            found.append(FoundDate(f"{anchor.iso[:4]}-{mo:02d}", start))
+    for m in _YEARS_AFTER_LABEL.finditer(text):
+        for year in re.finditer(r"(?:19|20)\d\d", m.group(1)):  # "218" is a typo, not a year
+            start = m.start(1) + year.start()
+            if free(start, start + 4):
+                found.append(FoundDate(year.group(0), start))
     for m in _YEAR_VALIDITY.finditer(text):
         if free(*m.span()) and _near_agreement(text, m.start()):
             found.append(FoundDate(m[2], m.start(2)))
@@ -233,7 +272,7 @@ def find_dates(text: str) -> list[FoundDate]:
     dateline = min((f for f in found if len(f.iso) == 10), key=lambda f: f.start, default=None)
     since = int(dateline.iso[:4]) if dateline else 0
     for m in _YEAR_WHEN.finditer(text):
-        if int(m[1]) < since:
+        if int(m[1]) < since and not _ACTION_BEFORE_YEAR.search(text, max(0, m.start(1) - 30), m.start(1)):
             continue
         if free(*m.span(1)):
             found.append(FoundDate(m[1], m.start(1)))

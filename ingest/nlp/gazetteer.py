@@ -250,9 +250,12 @@ def entries() -> tuple[Entry, ...]:
             if k.genitive != k.name:
                 add(k.genitive, "PLACE", k.name, k.county_code, cs=True)
     for o in organisations():
-        add(o.name, "ORG", o.name, o.county)
+        # A one-word name is matched as spelled: written in lower case it is the common noun
+        # ("anmäls till polisen", "mind", "attention"), not the body. A lower-case alias in the
+        # file ("regeringen") says the body is written so too.
+        add(o.name, "ORG", o.name, o.county, cs=_one_word(o.name))
         for alias in o.aliases:
-            add(alias, "ORG", o.name, o.county, cs=alias[:1].islower())
+            add(alias, "ORG", o.name, o.county, cs=alias[:1].islower() or _one_word(alias))
         for acronym in o.acronyms:
             add(acronym, "ORG", o.name, o.county, cs=True)
     # "Landstinget" alone names the county's landsting; which one depends on the document,
@@ -262,10 +265,15 @@ def entries() -> tuple[Entry, ...]:
     phrases = {e.phrase.casefold() for e in out}
     for e in list(out):
         genitive = e.phrase + "s"
-        if e.label == "ORG" and not e.case_sensitive and not e.phrase.endswith(("s", "x", "z")) \
+        named = not e.case_sensitive or (_one_word(e.phrase) and e.phrase[:1].isupper() and not e.phrase.isupper())
+        if e.label == "ORG" and named and not e.phrase.endswith(("s", "x", "z")) \
                 and genitive.casefold() not in phrases:
-            add(genitive, "ORG", e.canonical, e.county)
+            add(genitive, "ORG", e.canonical, e.county, cs=e.case_sensitive)
     return tuple(out)
+
+
+def _one_word(name: str) -> bool:
+    return " " not in name.strip()
 
 
 @lru_cache(maxsize=1)

@@ -51,9 +51,16 @@ _SPEECH_AFTER = re.compile(rf"^{_SP}*(?:\([^)]*\))?{_SP}*(?:{_SPEECH})\b")
 _CONTACT_LABEL = re.compile(
     rf"(?:^|\n|\s)(?P<label>kontakt(?:person)?|presskontakt|pressansvarig|textansvarig|ansvarig utgivare|frågor|"
     rf"för mer information|mer information|information|kontaktuppgifter|foto|text|anmälan|contact|press contact)"
-    rf"{_SP}*(?::|,|–|-){_SP}*\n?{_SP}*$",
+    rf"{_SP}*(?::|,|–|-){_SP}*\n?{_SP}*$"
+    # A contact heading on its own line, the names under it: "Kontakter\n\nOlle Berg\n".
+    rf"|(?:^|\n)[ \t]*(?P<heading>kontakt(?:er|personer)?(?:{_SP}+för{_SP}+(?:journalister|media|press))?|presskontakter?)"
+    rf"[ \t]*\n(?:[ \t]*\n)*[ \t]*$",
     re.IGNORECASE,
 )
+# Titles that name a person's office outright; before a capitalised name they are evidence even
+# when the first name is not in the name lists ("Socialförsäkringsminister Ardalan Shekarabi").
+_STRONG_TITLE = re.compile(r"(?:minister|ministern|statsråd|statsrådet|råd|rådet|ordförande|direktör|professor|chef)$",
+                           re.IGNORECASE)
 # "Anna Svensson, S" / "Anna Svensson, Socialdemokraterna" in lists of office holders.
 _COMMA_PARTY = re.compile(rf"{_SP}*,{_SP}*(S|M|C|L|KD|V|MP|SD|FP|[A-ZÅÄÖ][a-zåäö]{{5,}})(?={_SP}*(?:[,.;\n]|$))")
 # "Anna Svensson Socialdemokraterna Ledamot" in member lists: the party in words after the name.
@@ -61,8 +68,8 @@ _WORD_PARTY = re.compile(
     rf"{_SP}+(Socialdemokraterna|Moderata{_SP}+[Ss]amlingspartiet|Moderaterna|Centerpartiet|Liberalerna|Folkpartiet"
     rf"|Kristdemokraterna|Vänsterpartiet|Miljöpartiet|Sverigedemokraterna)(?![\w-])"
 )
-# "Ordförande: Anna Svensson", "Förste vice ordförande: …"
-_ROLE_LABEL = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,3}}){_SP}*:{_SP}*$")
+# "Ordförande: Anna Svensson", "Förste vice ordförande: …", "Ordförande i hälso- och sjukvårdsnämnden: …"
+_ROLE_LABEL = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,6}}){_SP}*:{_SP}*$")
 # A title alone on the line above a name, as in staff directories: "Verksamhetschef\nHelena …"
 _ROLE_LINE = re.compile(rf"(?:^|\n)[ \t]*([{_UP}{_LO}][\w-]*(?:{_SP}+[\w-]+){{0,2}})[ \t]*\n[ \t]*$")
 # The endings of most Swedish surnames (Lindgren, Holmqvist, Johansson, Sjöberg, Fridell).
@@ -71,7 +78,13 @@ _SURNAME = re.compile(
     r"ander|én|in|é|sten|hed|ek|lin|ner|strand|stam|borg|vall|by)$"
 )
 _ENLIGT = re.compile(rf"\b(?:enligt|av|med|intervju med){_SP}+$", re.IGNORECASE)
-_ROLE_AFTER = re.compile(rf"^(?:{_SP}*[(\[][^)\]\n]{{1,12}}[)\]])?{_SP}*,{_SP}*(?:som är{_SP}+|som{_SP}+)?(?P<role>[^,.;:\n()–]{{2,120}})")
+# The role runs to the next comma, full stop or dash, but not through the hyphen of a compound
+# written in parts: "ordförande i hälso– och sjukvårdsnämnden" (an en dash), "hälso-\noch" (a
+# line break after the hyphen), "barn-, äldre- och jämställdhetsminister".
+_ROLE_CHARS = r"(?:[^,.;:\n()–]|(?<=\w)–|(?<=[-–])[ \t]*\n|(?<=[-–]),)"
+_ROLE_AFTER = re.compile(
+    rf"^(?:{_SP}*[(\[][^)\]\n]{{1,12}}[)\]])?{_SP}*,{_SP}*(?:som är{_SP}+|som{_SP}+)?(?P<role>{_ROLE_CHARS}{{2,120}})"
+)
 _PHONE_OR_MAIL = re.compile(r"\d{2,}|@|\btel\b|\bmobil\b|\be-post\b|\bmejl\b", re.IGNORECASE)
 # Capitalised words that start sentences and headings but never names.
 _STOP = frozenset(
@@ -101,8 +114,11 @@ _ORG_TAIL = re.compile(
     r"akademin|departementet|inspektionen|bolaget|gatan|vägen|torget|parken|skolan)$",
     re.IGNORECASE,
 )
-# A lower-case title at the end of the text before a name: "regionrådet ", "nämndens ordförande ".
-_ROLE_BEFORE = re.compile(rf"((?:[{_LO}][\w-]*s{_SP}+)?(?:[{_LO}][\w-]*-{_SP}och{_SP}+)?[{_LO}][\w-]*){_SP}+$")
+# A lower-case title at the end of the text before a name: "regionrådet ", "nämndens ordförande ",
+# "Kulturnämndens ordförande ", "barn-, äldre- och jämställdhetsminister ".
+_ROLE_BEFORE = re.compile(
+    rf"(?<![\w-])((?:[{_UP}{_LO}][\w-]*s{_SP}+)?(?:(?:[{_UP}{_LO}][\w]*[-–],?{_SP}+)+(?:[{_LO}]+{_SP}+)?och{_SP}+)?[{_LO}][\w-]*){_SP}+$"
+)
 _QUOTE_LINE = re.compile(
     rf"^{_SP}*(?:[-–—]|[”\"“»])\s*(?P<q>.+?)[”\"“«]?,?{_SP}+(?P<verb>{_SPEECH}){_SP}+(?P<tail>.+)$",
     re.MULTILINE | re.IGNORECASE,
@@ -158,7 +174,7 @@ def _is_role_word(word: str) -> bool:
 
 def _role_of(phrase: str) -> str | None:
     """The phrase as a role when one of its first words is a title ("processledare för …")."""
-    phrase = phrase.strip(" \t-–")
+    phrase = " ".join(phrase.split()).strip(" \t-–")
     cut = _PHONE_OR_MAIL.search(phrase)
     if cut:
         phrase = phrase[: cut.start()].rstrip(" ,")
@@ -261,10 +277,16 @@ class PeopleFinder:
             if trimmed is None:
                 continue
             start, end, role_word = trimmed
+            title_word = re.match(rf"{_SP}+([{_LO}][\w-]+)", text[end : end + 40])
+            if title_word and _is_role_word(title_word.group(1)) and text.count(" ", start, end) >= 2:
+                # "Anita Berg Administrativ sekreterare": the capitalised word opens the title
+                end = text.rfind(" ", start, end)
             if any(s < end and start < e and not (s > start and e >= end and " " not in text[s:e])
                    for s, e in blocked):
                 # Overlaps an organisation; a one-word place as the surname ("Karin Lund") is fine.
                 continue
+            if end == len(text) and len(text) > 200:
+                continue  # a long text cut off after a name: the name may be cut too (LABELS.md)
             mention = self._evidence(text, start, end, role_word)
             if mention is not None:
                 out.append(mention)
@@ -283,14 +305,17 @@ class PeopleFinder:
             party = gazetteer.normalize_party(tag.group(1))
             evidence = party is not None
         role_label = _ROLE_LABEL.search(before) or _ROLE_LINE.search(before)
-        if role_label and _is_role_word(role_label.group(1).split()[-1]):
+        label_words = role_label.group(1).split() if role_label else []
+        if label_words and (_is_role_word(label_words[-1]) or (len(label_words) > 2 and _is_role_word(label_words[0]))):
             evidence = True  # "Ordförande: Anna-Lena Danielsson, S"
-            role = role_label.group(1).lower()
+            role = " ".join(label_words).lower()
         role_word_after = re.match(rf"{_SP}+([{_UP}][{_LO}]+)", after)
         if role_word_after and _is_role_word(role_word_after.group(1)) and first in self._first_names:
             evidence = True  # "Cecilia Holm Socialchef": a signature with the title after the name
             role = role_word_after.group(1).lower()
         role_match = _ROLE_AFTER.match(after)
+        if tag is not None and tag.re is _COMMA_PARTY and party is not None:
+            role_match = _ROLE_AFTER.match(after[tag.end() :])  # "Anna Berg, S, ordförande i …"
         if role_match:
             role = _role_of(role_match.group("role"))
             if role is not None:
@@ -309,10 +334,14 @@ class PeopleFinder:
         label = _CONTACT_LABEL.search(before)
         if label or _SPEECH_AFTER.match(after):
             evidence = True
-        if label and role is None and _is_role_word(label.group("label")):
+        if label and label.group("label") and role is None and _is_role_word(label.group("label")):
             role = label.group("label")  # "Textansvarig: Bodil Knuthammar"
         if role_word and first in self._first_names:
             evidence = True  # "Statsminister Stefan Löfven", "Regionrådet Anna Svensson"
+        elif role_word and _STRONG_TITLE.search(role_word) and not any(
+            self._is_common_word(w.casefold()) for w in name.split()
+        ):
+            evidence = True  # "Socialförsäkringsminister Ardalan Shekarabi": a title, then no ordinary words
         if role is None and role_word:
             role = role_word
         if role is None:

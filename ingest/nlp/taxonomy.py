@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -127,7 +127,9 @@ class Taxonomy:
         """Slugs in file order, optionally of one kind."""
         return [s for s, c in self.concepts.items() if kind is None or c.kind == kind]
 
-    def match_document(self, text: str, *, lemmas: Sequence[tuple[int, str]] = ()) -> list[str]:
+    def match_document(
+        self, text: str, *, lemmas: Sequence[tuple[int, str]] = (), only: Collection[str] | None = None
+    ) -> list[str]:
         """Slugs mentioned in a Swedish document (its raw text, and optionally its lemmas).
 
         ``text`` keeps its case (acronyms such as SIP are matched on it); the synonyms are
@@ -140,6 +142,8 @@ class Taxonomy:
         lemma_text = " ".join(lemma for _, lemma in lemmas).lower()
         found: list[str] = []
         for cc in self._compiled:
+            if only is not None and cc.concept.slug not in only:
+                continue  # ``only``: the caller asks about these slugs alone
             if self._hits(cc, lowered) or (lemmas and self._hits(cc, self._lemmas_outside_exclusions(cc, lowered,
                                                                                                   lemmas, lemma_text))):
                 found.append(cc.concept.slug)
