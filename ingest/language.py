@@ -1,7 +1,9 @@
-"""Language of a text: 'sv', 'en' or 'other'.
+"""Language of a text: 'sv', 'en' or 'other' — the one home of document language rules.
 
 py3langid ships its model inside the package (no download). Its guesses on very short
 texts are poor, so short texts are decided by common function words first.
+:func:`mostly_english` is the cheap test the NLP runs on every text (function words only);
+a query's language, two words long, is :func:`search.hybrid.detect_query_language`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,18 @@ _EN = frozenset(
     "the and of to in is for that with on are as by this be from or which what how "
     "who regions region about address addresses does".split()
 )
+
+
+_SV_FUNCTION = frozenset("och att det som på är för med har av till inte den om ett de vi kan ska från".split())
+_EN_FUNCTION = frozenset("the and of to in is for that with on are as by this be from or which".split())
+
+
+def mostly_english(text: str) -> bool:
+    """English by its function words (py3langid would cost more than the whole NLP pipeline)."""
+    words = re.findall(r"[a-zåäö]+", text[:5000].lower())
+    english = sum(w in _EN_FUNCTION for w in words)
+    swedish = sum(w in _SV_FUNCTION for w in words)
+    return english >= 3 and english > 2 * swedish
 
 
 def detect_language(text: str) -> Language:

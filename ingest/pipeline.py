@@ -157,12 +157,19 @@ def ingest_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
     after several ingest calls).
     """
     report = IngestReport()
-    for path in expand_paths(paths, report.skipped):
-        page = _file_page(path) if path.exists() else Rejected(str(path), "no such file")
+    pages = (_file_page(path) if path.exists() else Rejected(str(path), "no such file")
+             for path in expand_paths(paths, report.skipped))
+    return _ingest_each(store, pages, report, progress, extract=extract)
+
+
+def _ingest_each(store: Store, pages: Iterable[FetchedPage | Rejected], report: IngestReport,
+                 progress: Progress | None, *, extract: bool, store_raw: bool = True) -> IngestReport:
+    """Ingest each page (a Rejected one is reported), then, with ``extract``, run the NLP on what changed."""
+    for page in pages:
         if isinstance(page, Rejected):
             report.failed.append(page)
         else:
-            ingest_page(store, page, report)
+            ingest_page(store, page, report, store_raw=store_raw)
         fault_point("ingest.page")
         if progress:
             progress(1)
@@ -254,32 +261,14 @@ def ingest_jsonl(store: Store, path: Path, progress: Progress | None = None,
 
     ``text`` is plain text whatever the URL looks like; ``html`` is extracted as HTML.
     """
-    report = IngestReport()
-    for _number, record in read_jsonl(path):
-        if isinstance(record, Rejected):
-            report.failed.append(record)
-        else:
-            ingest_page(store, jsonl_page(record), report)
-        fault_point("ingest.page")
-        if progress:
-            progress(1)
-    if extract:
-        report.extracted = extract_pending(store)
-    return report
+    pages = (record if isinstance(record, Rejected) else jsonl_page(record) for _number, record in read_jsonl(path))
+    return _ingest_each(store, pages, IngestReport(), progress, extract=extract)
 
 
 def ingest_pending_pages(store: Store, progress: Progress | None = None,
                          *, extract: bool = True) -> IngestReport:
     """Ingest pages the crawler stored whose current body has not been ingested yet, then extract."""
-    report = IngestReport()
-    for page in store.pages_to_ingest():
-        ingest_page(store, page, report, store_raw=False)
-        fault_point("ingest.page")
-        if progress:
-            progress(1)
-    if extract:
-        report.extracted = extract_pending(store)
-    return report
+    return _ingest_each(store, store.pages_to_ingest(), IngestReport(), progress, extract=extract, store_raw=False)
 
 
 __all__ = [

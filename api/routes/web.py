@@ -39,6 +39,7 @@ from api.schemas.search import SearchAnswer
 from regionsok.csvcells import csv_row
 from regionsok.errors import QueryError
 from regionsok.records import DOCUMENT_KINDS
+from search.hybrid import detect_query_language
 from search.people import MAX_NAME_CHARS
 from search.regions import which_regions
 
@@ -192,9 +193,7 @@ def ui_language(text: str | None, detected: str | None = None) -> str:
         return detected
     if not text:
         return "sv"
-    from ingest.language import detect_language
-
-    return "en" if detect_language(text) == "en" else "sv"
+    return "en" if detect_query_language(text) == "en" else "sv"
 
 
 def _render(request: Request, template: str, lang: str, status: int = 200, **context: object) -> HTMLResponse:

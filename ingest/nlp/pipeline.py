@@ -27,6 +27,7 @@ from typing import Any
 from spacy.attrs import IDX, LEMMA
 
 from ingest.kind import classify_kind
+from ingest.language import mostly_english
 from ingest.nlp import gazetteer
 from ingest.nlp.amounts import find_amounts
 from ingest.nlp.dates import find_dates, unique_dates
@@ -458,16 +459,6 @@ def _unique_folded(names: dict[str, None]) -> list[str]:
     return list(seen.values())
 
 
-_SV_WORDS = frozenset("och att det som på är för med har av till inte den om ett de vi kan ska från".split())
-_EN_WORDS = frozenset("the and of to in is for that with on are as by this be from or which".split())
-
-
-def _mostly_english(text: str) -> bool:
-    """English by its function words (py3langid would cost more than the whole pipeline)."""
-    words = re.findall(r"[a-zåäö]+", text[:5000].lower())
-    english = sum(w in _EN_WORDS for w in words)
-    swedish = sum(w in _SV_WORDS for w in words)
-    return english >= 3 and english > 2 * swedish
 
 
 LEAD_CHARS = 400  # the opening of a text, where its subject is stated
@@ -549,7 +540,7 @@ def _concepts(doc: Any, org_spans: list[tuple[int, int]]) -> tuple[list[str], li
             chars[start:end] = " " * (end - start)
         text = "".join(chars)
     taxonomy = load_taxonomy()
-    english = _mostly_english(text)
+    english = mostly_english(text)
     lemmas: list[tuple[int, str]] = []
     offsets: list[int] = []
     if not english:
