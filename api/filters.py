@@ -32,6 +32,7 @@ from regionsok.text import fold
 from search.hybrid import taxonomy_slugs
 from search.people import name_score
 from search.regions import county_code, county_spellings
+from search.service import SearchFilters, SearchRequest, validate_request
 
 if TYPE_CHECKING:
     from search.service import SearchRequest
@@ -193,14 +194,12 @@ class SearchParams:
         """
         if not self.notices:
             return False
-        from search.service import validate_request
 
         validate_request(replace(self, since=None, until=None).to_request())
         return True
 
     def to_request(self, *, k: int | None = None, offset: int | None = None) -> SearchRequest:
         """The service's request. Raises QueryError for a reversed date range (see :meth:`resolved`)."""
-        from search.service import SearchFilters, SearchRequest
 
         if self.since and self.until and self.since > self.until:
             raise QueryError(f"since ({self.since}) is after until ({self.until})")

@@ -12,6 +12,9 @@ import re
 from functools import lru_cache
 from typing import Literal
 
+from ingest.nlp import gazetteer
+from ingest.nlp.taxonomy import load_taxonomy
+
 UiLanguage = Literal["sv", "en"]
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
@@ -25,14 +28,12 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 
 @lru_cache(maxsize=1)
 def _concepts() -> dict[str, tuple[str, str]]:
-    from ingest.nlp.taxonomy import load_taxonomy
 
     return {slug: (c.label_sv, c.label_en) for slug, c in load_taxonomy().concepts.items()}
 
 
 @lru_cache(maxsize=1)
 def _counties() -> dict[str, tuple[str, str]]:
-    from ingest.nlp import gazetteer
 
     out = {}
     for code, name in gazetteer.counties().items():

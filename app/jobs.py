@@ -24,8 +24,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from crawler.report import CrawlReport
+from crawler.run import crawl
+from crawler.sources import load_sources
+from ingest.pipeline import IngestReport, extract_pending, ingest_pending_pages
 from regionsok.errors import RegionsokError
 from regionsok.faults import fault_point
 from regionsok.jsonfile import write_json_atomic
@@ -33,12 +37,14 @@ from regionsok.locks import exclusive_lock
 from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.timefmt import utcnow
+from search.indexer import IndexReport, index_lock, update_index
 
 logger = logging.getLogger(__name__)
 
 STAGES = ("crawl", "ingest", "extract", "index")
 #: ``on_stage(stage)`` is called as each stage starts ("crawl", "ingest", "extract", "index").
 StageCallback = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -53,10 +59,10 @@ class NightlyReport:
     started_at: str
     finished_at: str | None = None
     stage: str = "starting"  # the stage running now, or "done"
-    crawl: Any = None  # crawler.report.CrawlReport
-    ingest: dict[str, Any] | None = None
-    extract: dict[str, Any] | None = None
-    index: dict[str, Any] | None = None
+    crawl: CrawlReport | None = None
+    ingest: IngestReport | None = None
+    extracted: int | None = None  # documents the NLP (re)extracted
+    index: IndexReport | None = None
     stage_errors: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -74,9 +80,9 @@ class NightlyReport:
             "stage": self.stage,
             "ok": self.ok if self.finished_at else None,
             "crawl": self.crawl.to_json() if self.crawl is not None else None,
-            "ingest": self.ingest,
-            "extract": self.extract,
-            "index": self.index,
+            "ingest": self.ingest.to_json() if self.ingest is not None else None,
+            "extract": {"documents": self.extracted} if self.extracted is not None else None,
+            "index": self.index.to_json() if self.index is not None else None,
             "stage_errors": self.stage_errors,
             "seconds": self.seconds,
         }
@@ -113,9 +119,6 @@ def nightly(
     Raises ConfigError for a bad sources file (before anything runs) and LockedError when
     another run holds the lock. Everything else is recorded in the report.
     """
-    from crawler.run import crawl
-    from crawler.sources import load_sources
-
     load_sources(sources_file).select(only)  # a bad file stops the run before it starts
     with nightly_lock(settings.data_dir):
         report = NightlyReport(run_id=new_run_id("nightly"), started_at=utcnow())
@@ -139,9 +142,10 @@ def nightly(
         report.seconds["crawl"] = round(time.monotonic() - started, 3)
 
         with Store.open(settings.db_path) as store:
-            _run_stage(report, "ingest", stage, lambda: _ingest(store))
-            _run_stage(report, "extract", stage, lambda: _extract(store))
-            _run_stage(report, "index", stage, lambda: _index(store, settings))
+            # The extract stage right after ingest runs the NLP, so its time and count are reported apart.
+            report.ingest = _run_stage(report, "ingest", stage, lambda: ingest_pending_pages(store, extract=False))
+            report.extracted = _run_stage(report, "extract", stage, lambda: extract_pending(store))
+            report.index = _run_stage(report, "index", stage, lambda: _index(store, settings))
             report.stage = "done"
             report.finished_at = utcnow()
             store.save_run(report.run_id, "nightly", report.started_at, report.finished_at, report.ok,
@@ -151,38 +155,25 @@ def nightly(
         return report
 
 
-def _run_stage(report: NightlyReport, name: str, stage: Callable[[str], None],
-               work: Callable[[], dict[str, Any] | None]) -> None:
+def _run_stage(report: NightlyReport, name: str, stage: Callable[[str], None], work: Callable[[], T]) -> T | None:
+    """Run one stage's ``work``; a RegionsokError is recorded as the stage's error (None returned)."""
     stage(name)
     started = time.monotonic()
     try:
-        setattr(report, name, work())
+        return work()
     except RegionsokError as err:
         report.stage_errors[name] = str(err)
         logger.error("nightly stage failed", extra={"stage": name, "reason": str(err)})
-    report.seconds[name] = round(time.monotonic() - started, 3)
+        return None
+    finally:
+        report.seconds[name] = round(time.monotonic() - started, 3)
 
 
-def _ingest(store: Store) -> dict[str, Any]:
-    from ingest.pipeline import ingest_pending_pages
-
-    # The extract stage right after it runs the NLP, so its time and count are reported apart.
-    return ingest_pending_pages(store, extract=False).to_json()
-
-
-def _extract(store: Store) -> dict[str, Any]:
-    from ingest.pipeline import extract_pending
-
-    return {"documents": extract_pending(store)}
-
-
-def _index(store: Store, settings: Settings) -> dict[str, Any]:
-    from search.indexer import index_lock, update_index
-
+def _index(store: Store, settings: Settings) -> IndexReport:
     # A manual `regionsok index` may hold the lock: wait for it (bounded) rather than fail;
     # update_index takes the same lock again, which this process then already holds.
     with index_lock(settings.index_dir, wait_seconds=settings.index_lock_wait_seconds):
-        return update_index(store, settings).to_json()
+        return update_index(store, settings)
 
 
 __all__ = ["NightlyReport", "STAGES", "new_run_id", "nightly", "nightly_lock", "write_run_report"]

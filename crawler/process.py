@@ -18,11 +18,13 @@ from typing import Any
 
 from crawler.items import KnownPage
 from crawler.report import COUNTERS, CrawlReport, SourceReport
+from crawler.settings import scrapy_settings
 from crawler.sources import Source, load_sources
 from crawler.spiders import spider_for
 from crawler.spiders.generic import STAT_PREFIX
 from regionsok.errors import RegionsokError
 from regionsok.jsonfile import write_json_atomic
+from regionsok.log import configure_logging
 from regionsok.settings import get_settings
 from regionsok.store import Store
 from regionsok.timefmt import parse_timestamp
@@ -65,7 +67,6 @@ def run_crawl(sources_file: Path | None, only: list[str]) -> CrawlReport:
     """Crawl in this process (call once per process: the reactor cannot restart)."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.settings import scrapy_settings
 
     settings = get_settings()
     loaded = load_sources(sources_file)
@@ -120,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--report", type=Path, required=True)
     args = parser.parse_args(argv)
-    from regionsok.log import configure_logging
 
     configure_logging(log_format=get_settings().log_format, verbose=False)
     _quiet_scrapy()

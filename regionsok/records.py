@@ -39,7 +39,7 @@ COUNTY_CODES: tuple[str, ...] = (
 def document_counties(facets: dict[str, list[str]], county_code: str | None) -> list[str]:
     """The counties a document concerns: its NLP county facets, else its source's county.
 
-    The same rule as the county filter's SQL (``regionsok.store.chunks.document_filter_sql``).
+    The same rule as the county filter's SQL (``regionsok.store.chunks._filter_sql``).
     """
     return list(facets.get("county") or ([county_code] if county_code else []))
 
@@ -205,6 +205,28 @@ class Chunk:
     doc_id: str
     ordinal: int
     text: str  # includes the title prefix that is embedded
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Restrictions applied before ranking; empty tuples and None mean "any".
+
+    The one filter record: the API and CLI fill it, the search stage checks it, the store
+    turns it into its own SQL (``regionsok.store.chunks``).
+    """
+
+    counties: tuple[str, ...] = ()  # county codes "01".."25"
+    kinds: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    language: str | None = None  # "sv" | "en" | "other"
+    organisations: tuple[str, ...] = ()  # canonical names or folded variants
+    people: tuple[str, ...] = ()  # person names (folded match)
+    focus_areas: tuple[str, ...] = ()  # taxonomy slugs
+    target_groups: tuple[str, ...] = ()  # taxonomy slugs
+
+    def is_empty(self) -> bool:
+        return self == SearchFilters()
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.pipeline import ingest_jsonl, ingest_paths
 from regionsok.settings import Settings
+from regionsok.store import Store
+from regionsok.text import canonical_url
+from search.indexer import update_index
+from search.regions import which_regions
+from search.service import SearchRequest, all_result_ids
 
 MODES = ("keyword", "vector", "hybrid")
 
@@ -56,9 +62,6 @@ def ndcg_at_k(ranked: Sequence[str], relevant: dict[str, int], k: int = 10) -> f
 
 def build_dev_corpus(settings: Settings, html_dir: Path, pdf_dir: Path, jsonl: Path, embedder: Any = None) -> None:
     """Ingest and index the dev corpus into ``settings.data_dir`` (idempotent)."""
-    from ingest.pipeline import ingest_jsonl, ingest_paths
-    from regionsok.store import Store
-    from search.indexer import update_index
 
     with Store.open(settings.db_path) as store:
         reports = [ingest_paths(store, [html_dir, pdf_dir]), ingest_jsonl(store, jsonl)]
@@ -70,8 +73,6 @@ def build_dev_corpus(settings: Settings, html_dir: Path, pdf_dir: Path, jsonl: P
 
 def labels_by_doc_id(settings: Settings, jsonl: Path) -> dict[str, str]:
     """doc_id → dev-set label, matched through the documents' URLs."""
-    from regionsok.store import Store
-    from regionsok.text import canonical_url
 
     by_url = {canonical_url(json.loads(line)["url"]): json.loads(line)["id"]
               for line in jsonl.read_text(encoding="utf-8").splitlines() if line.strip()}
@@ -91,7 +92,6 @@ def labels_by_doc_id(settings: Settings, jsonl: Path) -> dict[str, str]:
 def evaluate(service: Any, queries: Sequence[DevQuery], labels: dict[str, str], k: int = 10,
              modes: Sequence[str] = MODES) -> dict[str, dict[str, float]]:
     """Mean nDCG@k per language and mode: ``{"sv": {"keyword": …, "vector": …, "hybrid": …}, "en": …}``."""
-    from search.service import SearchRequest
 
     sums: dict[str, dict[str, float]] = {}
     counts: dict[str, int] = {}
@@ -117,7 +117,6 @@ def result_set_quality(service: Any, queries: Sequence[DevQuery], labels: dict[s
     the results / graded documents. A search that returns every document has recall 1.0 and
     the corpus' base rate as precision; one that says "no" to everything has recall 0.
     """
-    from search.service import SearchRequest, all_result_ids
 
     found = graded = returned = 0
     for q in queries:
@@ -175,9 +174,6 @@ def write_set_corpus(docs: Path, out: Path) -> Path:
 
 def build_set_corpus(settings: Settings, jsonl: Path, embedder: Any = None) -> None:
     """Ingest (with extraction) and index a set's text records into ``settings.data_dir``."""
-    from ingest.pipeline import ingest_jsonl
-    from regionsok.store import Store
-    from search.indexer import update_index
 
     with Store.open(settings.db_path) as store:
         report = ingest_jsonl(store, jsonl)
@@ -188,8 +184,6 @@ def build_set_corpus(settings: Settings, jsonl: Path, embedder: Any = None) -> N
 
 def set_quality(service: Any, store: Any, queries: Sequence[SetQuery], labels: dict[str, str]) -> dict[str, Any]:
     """Topic nDCG@10 (sv, en) and result-set P/R, person recall@10, "which regions" county P/R/F1."""
-    from search.regions import which_regions
-    from search.service import SearchRequest
 
     topics = [q.as_dev_query() for q in queries if q.kind == "topic"]
     people = [q for q in queries if q.kind == "person"]

@@ -27,10 +27,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
+from ingest.nlp import gazetteer
+from ingest.nlp.taxonomy import load_taxonomy
 from regionsok.errors import QueryError
 from regionsok.records import Hit
 from regionsok.store import Store
 from regionsok.text import fold
+from search.normalize import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, stem, tokenize
+from search.service import SearchRequest
 
 if TYPE_CHECKING:
     from search.service import SearchRequest, SearchResponse
@@ -100,7 +104,6 @@ class RegionsAnswer:
 
 def _taxonomy_terms(slugs: list[str]) -> dict[str, list[str]]:
     """slug → the words that name it (labels and synonyms, sv + en), to find a passage."""
-    from ingest.nlp.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
     out: dict[str, list[str]] = {}
@@ -115,7 +118,6 @@ def _taxonomy_terms(slugs: list[str]) -> dict[str, list[str]]:
 
 def concept_kinds() -> dict[str, str]:
     """Every taxonomy slug → its facet ('focus_area' or 'target_group')."""
-    from ingest.nlp.taxonomy import load_taxonomy
 
     return {slug: str(c.kind) for slug, c in load_taxonomy().concepts.items()}
 
@@ -140,7 +142,6 @@ def match_focus(query: str) -> list[str]:
     A concept named only inside another concept's longer phrase is dropped: "gambling
     addiction" names *gambling*, not also *substance abuse* because of "addiction".
     """
-    from ingest.nlp.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
     slugs = list(taxonomy.match_query(query))
@@ -166,7 +167,6 @@ def match_focus(query: str) -> list[str]:
 
 
 def county_names() -> dict[str, str]:
-    from ingest.nlp import gazetteer
 
     return dict(gazetteer.counties())
 
@@ -187,7 +187,6 @@ def county_spellings() -> dict[str, str]:
     The code ("05"), the county's name ("Östergötlands län"), its short name ("Östergötland"),
     "Region Östergötland" and the region's own name ("Västra Götalandsregionen").
     """
-    from ingest.nlp import gazetteer
 
     out: dict[str, str] = {}
     for code, name in gazetteer.counties().items():
@@ -199,7 +198,6 @@ def county_spellings() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def county_lookup() -> dict[str, str]:
     """Folded code/name/"Region X"/"X län"/"Xs" → code, for all 21 counties (case, å/ä/ö forgiven)."""
-    from ingest.nlp import gazetteer
 
     out = {fold(spelling): code for spelling, code in county_spellings().items()}
     for code, name in gazetteer.counties().items():
@@ -243,14 +241,12 @@ def words_of(query: str | None) -> list[str]:
     """The question's content words as written (for finding a passage that names them)."""
     if not query:
         return []
-    from search.normalize import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, tokenize
 
     return [t for t in tokenize(query) if len(t) >= 5 and t not in SWEDISH_STOPWORDS and t not in ENGLISH_STOPWORDS]
 
 
 def content_words(query: str) -> list[str]:
     """The question's words that carry its subject, as folded stems (stopwords dropped)."""
-    from search.normalize import ENGLISH_STOPWORDS, SWEDISH_STOPWORDS, stem, tokenize
 
     out: dict[str, None] = {}
     for token in tokenize(query):
@@ -288,7 +284,6 @@ def which_regions(
 
     Raises QueryError for an empty or over-long question or an unknown focus area.
     """
-    from search.service import SearchRequest
 
     query = " ".join((query or "").split())
     if len(query) > MAX_QUERY_CHARS:

@@ -6,7 +6,7 @@ once; ``search(SearchRequest)`` then answers in milliseconds plus one query embe
 How a query is answered:
 
 1. Validate it (``QueryError`` on an empty query or a bad filter value).
-2. Turn the filters into one SQL clause over the store (``document_filter_sql``). It
+2. Hand the filters (a :class:`SearchFilters` record) to the store, which builds its own SQL. It
    restricts the FTS5 keyword search inside SQL and lists the vector ids the FAISS search
    may return, so filtering happens *before* ranking: a filtered query still gets its best
    ``k`` documents, not the survivors of an unfiltered top ``k``.
@@ -33,7 +33,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -41,10 +40,9 @@ import faiss
 import numpy as np
 
 from regionsok.errors import IndexError_, QueryError
-from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Chunk, DocumentBrief, Hit
+from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Chunk, DocumentBrief, Hit, SearchFilters
 from regionsok.settings import Settings
 from regionsok.store import Store
-from regionsok.store.chunks import document_filter_sql
 from search.embedding import Embedder, load_embedder
 from search.hybrid import (
     RRF_K,
@@ -117,24 +115,6 @@ VECTOR_MARGIN = 0.05
 #: knows ("xyzzyplugh", "blorfen"), and keeps the stricter margin.
 VECTOR_MARGIN_KNOWN_WORDS = 0.035
 BACKGROUND_SAMPLE = 512
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    """Restrictions applied before ranking; empty tuples and None mean "any"."""
-
-    counties: tuple[str, ...] = ()  # county codes "01".."25"
-    kinds: tuple[str, ...] = ()
-    since: date | None = None
-    until: date | None = None
-    language: str | None = None  # "sv" | "en" | "other"
-    organisations: tuple[str, ...] = ()  # canonical names or folded variants
-    people: tuple[str, ...] = ()  # person names (folded match)
-    focus_areas: tuple[str, ...] = ()  # taxonomy slugs
-    target_groups: tuple[str, ...] = ()  # taxonomy slugs
-
-    def is_empty(self) -> bool:
-        return self == SearchFilters()
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,17 +262,12 @@ class SearchService:
         plan = plan_query(query, weights=self.fusion)
         store = self._store()
         loaded = self._loaded
-        where, params = document_filter_sql(
-            counties=filters.counties, kinds=filters.kinds, since=filters.since, until=filters.until,
-            language=filters.language, organisations=filters.organisations, people=filters.people,
-            focus_areas=filters.focus_areas, target_groups=filters.target_groups,
-        )
         depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, (request.offset + request.k) * 20))
 
         vector_ranking: list[tuple[int, float]] = []
         vector_floor = self.vector_floor
         if request.mode in ("hybrid", "vector"):
-            allowed = None if filters.is_empty() else store.filtered_vec_ids(where, params)
+            allowed = None if filters.is_empty() else store.filtered_vec_ids(filters)
             if allowed is None or allowed.size:
                 q = self.embedder.encode_query([query])[0]
                 matches = loaded.index.search(q, depth, allowed=allowed)
@@ -307,9 +282,9 @@ class SearchService:
                 if terms:
                     match = " OR ".join(terms)
                     if kq.label.startswith("concept:"):
-                        ranking = self._concepts.ranking(store, match, depth, where, params)
+                        ranking = self._concepts.ranking(store, match, depth, filters)
                     else:
-                        ranking = store.keyword_search(match, depth, where, params)
+                        ranking = store.keyword_search(match, depth, filters)
                     keyword_rankings.append((kq.label, ranking, kq.weight))
 
         rankings: list[tuple[str, list[tuple[int, float]], float]] = []
@@ -317,7 +292,7 @@ class SearchService:
             rankings.append(("vector", vector_ranking, plan.vector_weight))
         rankings += keyword_rankings
         # Only the floor reads which words a document names; "vector" mode has no floor.
-        per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, store, depth, where, params)
+        per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, store, depth, filters)
         seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
         rows = store.chunk_rows(list(seen | {v for chunks in per_word for v in chunks}))
         docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
@@ -338,8 +313,8 @@ class SearchService:
                               facets=_facets(info[doc_id] for doc_id, _ in ordered))
 
 
-    def _chunks_per_word(self, plan: QueryPlan, store: Store, depth: int, where: str,
-                         params: Any) -> list[set[int]]:
+    def _chunks_per_word(self, plan: QueryPlan, store: Store, depth: int,
+                         filters: SearchFilters) -> list[set[int]]:
         """For a query of three or more words: the chunks that name each word (else nothing).
 
         A query that names someone or something ("Lars Jacobsson Liberalerna", "HVB") is
@@ -348,7 +323,7 @@ class SearchService:
         words = next((kq.terms for kq in plan.keyword if kq.label == "words"), ())
         if len(words) < 3 or any(w[:1].isupper() for w in words_as_written(plan.text)):
             return []
-        return [{vec_id for vec_id, _ in store.keyword_search(term, depth, where, params)} for term in words]
+        return [{vec_id for vec_id, _ in store.keyword_search(term, depth, filters)} for term in words]
 
     def _discriminating_terms(self, terms: tuple[str, ...], store: Store, loaded: _Loaded) -> tuple[str, ...]:
         """``terms`` without the one-word terms too common to rank by (see COMMON_TERM_SHARE)."""
@@ -398,8 +373,8 @@ class _ConceptCache:
         self._rankings: OrderedDict[tuple[Any, ...], list[tuple[int, float]]] = OrderedDict()
         self._signature: tuple[Any, ...] | None = None
 
-    def ranking(self, store: Store, match: str, depth: int, where: str, params: Any) -> list[tuple[int, float]]:
-        key = (match, depth, where, tuple(params))
+    def ranking(self, store: Store, match: str, depth: int, filters: SearchFilters) -> list[tuple[int, float]]:
+        key = (match, depth, filters)
         signature = _database_signature(self._db_path)
         with self._lock:
             if signature != self._signature:
@@ -409,7 +384,7 @@ class _ConceptCache:
             if ranking is not None:
                 self._rankings.move_to_end(key)
                 return ranking
-        ranking = store.keyword_search(match, depth, where, params)
+        ranking = store.keyword_search(match, depth, filters)
         with self._lock:
             if signature == self._signature:  # not a ranking of a database changed meanwhile
                 self._rankings[key] = ranking

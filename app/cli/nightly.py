@@ -34,12 +34,12 @@ def print_nightly_summary(report: object, console: Console) -> None:
     if report.crawl is not None:
         print_crawl_summary(report.crawl, console)
     table = Table(title="Nightly", show_header=False)
-    ingest = report.ingest or {}
+    ingest = report.ingest.to_json() if report.ingest else {}
     table.add_row("ingest", ", ".join(f"{k}: {len(v) if isinstance(v, list) else v}" for k, v in ingest.items())
                   or "–")
-    extract = report.extract or {}
+    extract = {"documents": report.extracted} if report.extracted is not None else {}
     table.add_row("extract", ", ".join(f"{k}: {v}" for k, v in extract.items()) or "–")
-    index = report.index or {}
+    index = report.index.to_json() if report.index else {}
     table.add_row("index", ", ".join(f"{k}: {index[k]}" for k in ("documents_indexed", "documents_removed",
                                                                    "chunks_embedded", "index_version")
                                      if k in index) or "–")

@@ -17,12 +17,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
 
-from regionsok.records import Chunk
+from regionsok.records import Chunk, SearchFilters
 from regionsok.store.queries import rows_in
 from regionsok.text import fold
 
@@ -42,18 +41,7 @@ class NewChunk:
 LIVE_DOCUMENTS = "d.removed_at IS NULL"
 
 
-def document_filter_sql(
-    *,
-    counties: Sequence[str] = (),
-    kinds: Sequence[str] = (),
-    since: date | None = None,
-    until: date | None = None,
-    language: str | None = None,
-    organisations: Sequence[str] = (),
-    people: Sequence[str] = (),
-    focus_areas: Sequence[str] = (),
-    target_groups: Sequence[str] = (),
-) -> tuple[str, list[Any]]:
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
     """A WHERE clause over ``documents d`` (live documents only) and its parameters.
 
     Counties come from the NLP facets (``doc_facets`` county) and fall back to the source's
@@ -62,6 +50,11 @@ def document_filter_sql(
     """
     clauses = [LIVE_DOCUMENTS]
     params: list[Any] = []
+    if filters is None:
+        return LIVE_DOCUMENTS, params
+    counties, kinds, since, until = filters.counties, filters.kinds, filters.since, filters.until
+    language, organisations, people = filters.language, filters.organisations, filters.people
+    focus_areas, target_groups = filters.focus_areas, filters.target_groups
 
     def marks(values: Sequence[str]) -> str:
         return ",".join("?" * len(values))
@@ -210,19 +203,18 @@ class ChunkTables:
 
     # -- search reads ------------------------------------------------------------------------
 
-    def keyword_search(
-        self, match: str, limit: int, where: str = LIVE_DOCUMENTS, params: Sequence[Any] = ()
-    ) -> list[tuple[int, float]]:
+    def keyword_search(self, match: str, limit: int, filters: SearchFilters | None = None) -> list[tuple[int, float]]:
         """(vec_id, bm25 score, higher is better) of the best chunks matching an FTS5 expression.
 
         Without a filter the FTS5 table is queried alone: joining every matching row to its
         document roughly doubles the cost of a frequent term, and chunks of removed documents
         (left only until the next index run) are dropped later by ``chunk_rows``.
         """
-        if where == LIVE_DOCUMENTS and not params:
+        if filters is None or filters.is_empty():
             return [(r[0], r[1]) for r in self.conn.execute(
                 "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
             )]
+        where, params = _filter_sql(filters)
         sql = (
             "SELECT c.vec_id, -bm25(chunks_fts) AS score FROM chunks_fts "
             "JOIN chunks c ON c.vec_id = chunks_fts.rowid JOIN documents d ON d.doc_id = c.doc_id "
@@ -230,8 +222,9 @@ class ChunkTables:
         )
         return [(r[0], r[1]) for r in self.conn.execute(sql, [match, *params, limit])]
 
-    def filtered_vec_ids(self, where: str, params: Sequence[Any]) -> np.ndarray:
+    def filtered_vec_ids(self, filters: SearchFilters) -> np.ndarray:
         """vec_ids of every chunk of the documents the filter admits."""
+        where, params = _filter_sql(filters)
         sql = f"SELECT c.vec_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}"
         return np.fromiter((r[0] for r in self.conn.execute(sql, list(params))), dtype=np.int64)
 

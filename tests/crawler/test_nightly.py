@@ -42,13 +42,13 @@ def test_nightly_is_incremental_and_makes_changed_text_searchable(
     model_settings: Settings, demo_site: DemoSite, sources_file: Path, cli: CliRunner
 ) -> None:
     first = nightly(model_settings, sources_file)
-    assert first.ok and first.index is not None and first.index["chunks_embedded"] > 0
+    assert first.ok and first.index is not None and first.index.chunks_embedded > 0
 
     again = nightly(model_settings, sources_file)
     assert again.ok and again.crawl is not None
     assert again.crawl.total("new") == again.crawl.total("changed") == 0
-    assert again.ingest is not None and again.ingest["new"] == again.ingest["changed"] == 0
-    assert again.index is not None and again.index["chunks_embedded"] == 0
+    assert again.ingest is not None and again.ingest.new == again.ingest.changed == 0
+    assert again.index is not None and again.index.chunks_embedded == 0
 
     path = demo_site.edit_article(SLUG, NEW_TEXT)
     result = cli(model_settings, "nightly", "--sources", str(sources_file))
