@@ -34,14 +34,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ingest.nlp import extract_many  # noqa: E402
+from ingest.nlp import NlpInput, extract_many  # noqa: E402
 from regionsok.records import Extraction  # noqa: E402
 
 SEEDS = REPO / "tests" / "fixtures" / "seeds"
@@ -138,8 +137,7 @@ def run(show_errors: bool = False) -> dict[str, Any]:
     result: dict[str, Any] = {}
     predicted: dict[str, list[Extraction]] = {}
     for name, cases in sets.items():
-        items: Iterable[tuple[str, dict[str, Any]]] = [(c["text"], c["meta"]) for c in cases]
-        predicted[name] = list(extract_many(items))
+        predicted[name] = list(extract_many(NlpInput(c["text"], **c["meta"]) for c in cases))
         result[name] = score(cases, predicted[name], show_errors)
     all_cases = sets["seeds"] + sets["dev"]
     result["seeds+dev"] = score(all_cases, predicted["seeds"] + predicted["dev"], False)
@@ -178,7 +176,7 @@ def load_set(directory: Path) -> list[dict[str, Any]]:
 def run_set(directory: Path, show_errors: bool = False) -> dict[str, Any]:
     """Per-field P/R/F1 and kind accuracy of the extraction on one set in dev-real's format."""
     cases = load_set(directory)
-    predicted = list(extract_many([(c["text"], c["meta"]) for c in cases]))
+    predicted = list(extract_many(NlpInput(c["text"], **c["meta"]) for c in cases))
     result = score(cases, predicted, show_errors, fields=REAL_FIELDS)
     result["set"] = str(directory)
     return result

@@ -169,6 +169,18 @@ class Extraction:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredText:
+    """A live document's current text, as the NLP and the indexer read it from the store."""
+
+    doc_id: str
+    sha256: str
+    title: str
+    text: str
+    county_code: str | None = None  # the source's county (a hint)
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentBrief:
     """A live document as a listing shows it: no text, with its facets (facet → values).
 

@@ -258,7 +258,7 @@ def update_index(
         chunks_removed = index.delete(np.union1d(orphans, dropping))
 
         to_embed: list[tuple[int, str]] = store.chunk_texts(missing.tolist())
-        to_embed += [(c.vec_id, c.text) for p in plans for c in p.new]
+        to_embed += [(c.vec_id, c.chunk.text) for p in plans for c in p.new]
         if to_embed:
             logger.info("embedding chunks", extra={"chunks": len(to_embed), "documents": len(plans)})
         chunks_embedded = _embed_into(index, embedder, to_embed, settings.embedding_batch_size * 8, progress, store)
@@ -331,18 +331,18 @@ def _plan(store: Store, index: FaissIndex) -> list[_DocumentPlan]:
     next_id = max(store.next_vec_id(), index.max_id() + 1)
     plans: list[_DocumentPlan] = []
     for row in store.documents_to_index():
-        existing = store.chunk_ids_for_document(row["doc_id"])
+        existing = store.chunk_ids_for_document(row.doc_id)
         keep: list[str] = []
         new: list[NewChunk] = []
-        for chunk in chunk_document(row["doc_id"], row["title"], row["text"]):
+        for chunk in chunk_document(row.doc_id, row.title, row.text):
             if chunk.chunk_id in existing:
                 keep.append(chunk.chunk_id)
                 continue
-            new.append(NewChunk(next_id, chunk.chunk_id, chunk.ordinal, chunk.text, normalize(chunk.text)))
+            new.append(NewChunk(next_id, chunk, normalize(chunk.text)))
             next_id += 1
         kept = set(keep)
         removed = [v for cid, v in existing.items() if cid not in kept]
-        plans.append(_DocumentPlan(row["doc_id"], row["sha256"], keep, new, removed))
+        plans.append(_DocumentPlan(row.doc_id, row.sha256, keep, new, removed))
     for doc_id in store.documents_to_unindex():
         existing = store.chunk_ids_for_document(doc_id)
         plans.append(_DocumentPlan(doc_id, None, [], [], list(existing.values())))

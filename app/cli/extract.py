@@ -9,12 +9,13 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from app.cli import DataDirOption, use_data_dir
 from app.cli.progress import err_console
+from ingest.nlp import NlpInput
 from regionsok.errors import ConfigError
 from regionsok.records import FetchedPage, Rejected
 
@@ -37,8 +38,7 @@ not be read (each listed on stderr with its reason), 2 on a usage error.
 @dataclass(frozen=True, slots=True)
 class _Input:
     id: str
-    text: str
-    meta: dict[str, Any]
+    nlp: NlpInput
 
 
 def _page_for_path(path: Path) -> FetchedPage | Rejected:
@@ -56,8 +56,7 @@ def _from_page(name: str, page: FetchedPage, county_hint: str | None = None) -> 
     result = extract_page(page, ExtractOptions(check_url_scheme=False))
     if isinstance(result, Rejected):
         return Rejected(name, result.reason)
-    meta = {"title": result.title, "county_hint": county_hint, "kind_hint": result.kind}
-    return _Input(name, result.text, meta)
+    return _Input(name, NlpInput(result.text, title=result.title, county_hint=county_hint, kind_hint=result.kind))
 
 
 def _path_inputs(paths: list[Path]) -> Iterator[_Input | Rejected]:
@@ -94,8 +93,8 @@ def _jsonl_inputs(path: Path) -> Iterator[_Input | Rejected]:
             yield _from_page(name, page, county)
         else:
             kind = record.get("kind") if isinstance(record.get("kind"), str) else None
-            yield _Input(name, record["text"], {"title": record.get("title"), "county_hint": county,
-                                                "kind_hint": kind})
+            yield _Input(name, NlpInput(record["text"], title=record.get("title"), county_hint=county,
+                                        kind_hint=kind))
 
 
 def extract(
@@ -113,14 +112,14 @@ def extract(
     failed: list[Rejected] = []
     ids: list[str] = []
 
-    def texts() -> Iterator[tuple[str, dict[str, Any]]]:
+    def texts() -> Iterator[NlpInput]:
         sources = [*(_path_inputs(paths) if paths else ()), *(_jsonl_inputs(jsonl) if jsonl else ())]
         for item in sources:
             if isinstance(item, Rejected):
                 failed.append(item)
                 continue
             ids.append(item.id)
-            yield item.text, item.meta
+            yield item.nlp
 
     for index, extraction in enumerate(extract_many(texts())):
         typer.echo(json.dumps({"id": ids[index], **extraction.to_json()}, ensure_ascii=False))

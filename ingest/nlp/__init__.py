@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,39 +48,35 @@ def _pipeline_version() -> str:
 
 PIPELINE_VERSION: str = _pipeline_version()
 
-# One input of extract_many: a text, or (text, meta) with optional meta keys
-# "title", "county_hint" (two-digit county code of the source) and "kind_hint".
-ExtractItem = str | tuple[str, Mapping[str, Any]]
+@dataclass(frozen=True, slots=True)
+class NlpInput:
+    """One text for the NLP with what its source says of it."""
+
+    text: str
+    title: str | None = None
+    county_hint: str | None = None  # the source's county code ("05"); anything else is ignored
+    kind_hint: str | None = None  # the source's kind: press_release | agreement | mixed
 
 
 def extract_text(
     text: str, *, title: str | None = None, county_hint: str | None = None, kind_hint: str | None = None
 ) -> Extraction:
     """What the Swedish pipeline finds in one text (an empty text gives an empty extraction)."""
-    return next(extract_many([(text, {"title": title, "county_hint": county_hint, "kind_hint": kind_hint})]))
+    return next(extract_many([NlpInput(text, title=title, county_hint=county_hint, kind_hint=kind_hint)]))
 
 
-def extract_many(items: Iterable[ExtractItem], *, batch_size: int = BATCH_SIZE) -> Iterator[Extraction]:
-    """One ``Extraction`` per item, in input order, computed in ``nlp.pipe`` batches.
-
-    An item is a text, or a ``(text, meta)`` pair whose ``meta`` may hold ``title``,
-    ``county_hint`` and ``kind_hint`` (the keyword arguments of :func:`extract_text`).
-    """
+def extract_many(items: Iterable[str | NlpInput], *, batch_size: int = BATCH_SIZE) -> Iterator[Extraction]:
+    """One ``Extraction`` per item (a bare text or an :class:`NlpInput`), in input order,
+    computed in ``nlp.pipe`` batches."""
     from ingest.nlp.pipeline import load_nlp, prepare_doc, to_extraction
 
     nlp = load_nlp()
 
     def docs() -> Iterator[Any]:
         for item in items:
-            text, meta = (item, None) if isinstance(item, str) else item
-            meta = meta or {}
-            yield prepare_doc(
-                nlp,
-                text or "",
-                title=meta.get("title"),
-                county_hint=meta.get("county_hint"),
-                kind_hint=meta.get("kind_hint"),
-            )
+            one = NlpInput(item) if isinstance(item, str) else item
+            yield prepare_doc(nlp, one.text or "", title=one.title, county_hint=one.county_hint,
+                              kind_hint=one.kind_hint)
 
     for doc in nlp.pipe(docs(), batch_size=batch_size):
         yield to_extraction(doc, PIPELINE_VERSION)
@@ -97,17 +94,14 @@ def update_extractions(store: Store, *, progress: Callable[[int], None] | None =
     while True:
         rows = [
             row for row in store.documents_needing_extraction(PIPELINE_VERSION, limit=PAGE_SIZE)
-            if (row["doc_id"], row["sha256"]) not in seen
+            if (row.doc_id, row.sha256) not in seen
         ]
         if not rows:
             break
-        items = [
-            (row["text"], {"title": row["title"], "county_hint": row["county_code"], "kind_hint": row["kind"]})
-            for row in rows
-        ]
+        items = [NlpInput(row.text, title=row.title, county_hint=row.county_code, kind_hint=row.kind) for row in rows]
         for row, extraction in zip(rows, extract_many(items), strict=True):
-            store.save_extraction(row["doc_id"], row["sha256"], extraction)
-            seen.add((row["doc_id"], row["sha256"]))
+            store.save_extraction(row.doc_id, row.sha256, extraction)
+            seen.add((row.doc_id, row.sha256))
             done += 1
             if progress is not None:
                 progress(1)
@@ -116,4 +110,4 @@ def update_extractions(store: Store, *, progress: Callable[[int], None] | None =
     return done
 
 
-__all__ = ["PIPELINE_VERSION", "ExtractItem", "extract_many", "extract_text", "update_extractions"]
+__all__ = ["PIPELINE_VERSION", "NlpInput", "extract_many", "extract_text", "update_extractions"]

@@ -21,19 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from regionsok.records import Chunk, SearchFilters
+from regionsok.records import Chunk, SearchFilters, StoredText
 from regionsok.store.queries import rows_in
 from regionsok.text import fold
 
 
 @dataclass(frozen=True, slots=True)
 class NewChunk:
-    """A chunk row to insert: its FAISS id, stable id, position, embedded text and FTS terms."""
+    """A chunk to insert: the chunk itself, its FAISS id and its FTS terms (search's normaliser)."""
 
     vec_id: int
-    chunk_id: str
-    ordinal: int
-    text: str
+    chunk: Chunk
     norm: str
 
 
@@ -128,17 +126,17 @@ class ChunkTables:
 
     # -- what needs indexing ---------------------------------------------------------------
 
-    def documents_to_index(self) -> list[sqlite3.Row]:
+    def documents_to_index(self) -> list[StoredText]:
         """Live, extracted documents whose text the index does not hold (new or changed).
 
         A document waiting for its extraction is not indexed yet: it would be found without
         its counties, people and focus areas (the indexer extracts pending documents first).
         """
-        return list(self.conn.execute(
+        return [StoredText(doc_id=r[0], title=r[1], text=r[2], sha256=r[3]) for r in self.conn.execute(
             "SELECT doc_id, title, text, sha256 FROM documents d WHERE removed_at IS NULL AND "
             "(indexed_sha256 IS NULL OR indexed_sha256 != sha256) AND EXISTS (SELECT 1 FROM "
             "extractions e WHERE e.doc_id = d.doc_id AND e.sha256 = d.sha256) ORDER BY doc_id"
-        ))
+        )]
 
     def documents_to_unindex(self) -> list[str]:
         """Removed documents that still have chunks or an indexed hash."""
@@ -183,7 +181,7 @@ class ChunkTables:
             [(r[0], r[2]) for r in old],
         )
         self.conn.executemany("DELETE FROM chunks WHERE vec_id = ?", [(r[0],) for r in old])
-        rows = [(c.vec_id, c.chunk_id, doc_id, c.ordinal, c.text, c.norm) for c in new]
+        rows = [(c.vec_id, c.chunk.chunk_id, doc_id, c.chunk.ordinal, c.chunk.text, c.norm) for c in new]
         self.conn.executemany(
             "INSERT INTO chunks (vec_id, chunk_id, doc_id, ordinal, text, norm) VALUES (?, ?, ?, ?, ?, ?)", rows
         )

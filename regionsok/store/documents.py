@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Literal
 
-from regionsok.records import Document, Extraction
+from regionsok.records import Document, Extraction, StoredText
 from regionsok.text import canonical_url, fold
 from regionsok.timefmt import utcnow
 
@@ -146,7 +146,7 @@ class DocumentTables:
 
     def documents_needing_extraction(
         self, pipeline_version: str, limit: int | None = None
-    ) -> list[sqlite3.Row]:
+    ) -> list[StoredText]:
         """Live documents with no extraction, or one computed from another text or pipeline."""
         sql = (
             "SELECT d.doc_id, d.title, d.text, d.county_code, d.kind, d.sha256 FROM documents d "
@@ -157,7 +157,8 @@ class DocumentTables:
         if limit is not None:
             sql += " LIMIT ?"
             params += (limit,)
-        return list(self.conn.execute(sql, params))
+        return [StoredText(doc_id=r["doc_id"], sha256=r["sha256"], title=r["title"], text=r["text"],
+                           county_code=r["county_code"], kind=r["kind"]) for r in self.conn.execute(sql, params)]
 
     def documents_awaiting_extraction(self, pipeline_version: str | None = None) -> int:
         """How many live documents have no extraction of their current text (or of ``pipeline_version``)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.nlp import PIPELINE_VERSION, extract_many, extract_text
+from ingest.nlp import PIPELINE_VERSION, NlpInput, extract_many, extract_text
 
 
 def test_empty_text_gives_an_empty_extraction() -> None:
@@ -51,9 +51,9 @@ def test_one_megabyte_of_text_is_extracted() -> None:
 
 def test_extract_many_keeps_input_order_and_hints() -> None:
     items = [
-        ("Länets kommuner och regionen är överens.", {"county_hint": "05"}),
+        NlpInput("Länets kommuner och regionen är överens.", county_hint="05"),
         "",
-        ("Region Kronoberg satsar på psykisk hälsa.", {"title": "Nyhet", "kind_hint": "press_release"}),
+        NlpInput("Region Kronoberg satsar på psykisk hälsa.", title="Nyhet", kind_hint="press_release"),
     ]
     out = list(extract_many(items, batch_size=2))
     assert [e.counties for e in out] == [("05",), (), ("07",)]
