@@ -21,6 +21,7 @@ from api.headers import MAX_REQUEST_HEAD_BYTES
 from regionsok.jsonfile import write_text_atomic
 from regionsok.log import configure_logging
 from regionsok.settings import Settings, get_settings, override_settings
+from search.runtime import apply_process_settings
 
 log = logging.getLogger(__name__)
 #: Connections queued while the workers load the model (uvicorn's own default backlog).
@@ -75,6 +76,7 @@ def serve(
         write_text_atomic(port_file, f"{bound}\n")
     try:
         if workers <= 1:
+            apply_process_settings(settings, "query")
             uvicorn.Server(config(create_app(settings))).run(sockets=[sock])
             return
         override_settings(data_dir=settings.data_dir, log_format=settings.log_format)
@@ -87,4 +89,5 @@ def worker_app() -> FastAPI:
     """The application in a uvicorn worker process (``serve`` with several workers)."""
     settings = get_settings()
     configure_logging(log_format=settings.log_format)
+    apply_process_settings(settings, "query")
     return create_app(settings)

@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO))
 from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Document, Extraction, Person  # noqa: E402
 from regionsok.settings import Settings  # noqa: E402
 from search.embedding import BACKENDS  # noqa: E402
+from search.runtime import apply_process_settings  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 QUERIES = (
@@ -266,6 +267,7 @@ def main() -> None:
     if model is None and Settings().model_dir.is_dir():
         model = str(Settings().model_dir)
     settings = Settings(data_dir=data_dir, embedding_model=model)
+    apply_process_settings(settings, "build")  # this process indexes; the server it starts searches
 
     from regionsok.store import open_store
 

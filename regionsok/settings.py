@@ -65,6 +65,17 @@ class Settings(BaseSettings):
         description="Chunks embedded per batch by torch (fastest at 8 on 2 CPU cores: 11.2 chunks/s "
         "against 9.3 at 32); the int8 backends use at most 4.",
     )
+    query_threads: int = Field(
+        default=1, ge=1,
+        description="Threads one search uses for its vector search (FAISS) and, on the torch backend, "
+        "its query embedding, in the server and the search commands. One is fastest on a busy "
+        "machine (bench/search_latency.py); run more `serve --workers` for parallel searches.",
+    )
+    compute_threads: int = Field(
+        default=0, ge=0,
+        description="Threads for embedding and index building (`index`, `nightly`) and for the int8 "
+        "runtimes everywhere; 0 means every core.",
+    )
     exact_index_max: int = Field(
         default=50_000,
         description="Up to this many chunks the vector index is exact (flat inner product); "

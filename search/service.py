@@ -36,7 +36,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import faiss
 import numpy as np
 
 from regionsok.errors import IndexError_, QueryError
@@ -85,7 +84,6 @@ COMMON_TERM_MIN_CHUNKS = 20_000
 #: addiction", "spel om pengar"); ranking it was 60 % of a search at 133k chunks (up to
 #: 470 ms, bench/api_load.py). Few concepts × filter combinations: a small cache holds them.
 CONCEPT_CACHE_SIZE = 512
-QUERY_THREADS = 1
 #: RELEVANCE: a document is a result only when it matches the query: a keyword ranking found
 #: it (a query word, a taxonomy concept the query names, a name or number of an English query,
 #: in the document's own text), or one of its chunks is at least VECTOR_FLOOR similar to the
@@ -208,10 +206,7 @@ class SearchService:
         self._reload_lock = threading.Lock()
         self.embedder = embedder if embedder is not None else load_embedder(settings)
         self._concepts = _ConceptCache(settings.db_path)
-        # One query's vector search is a few milliseconds on one thread; OpenMP's second thread
-        # only adds wake-up and contention costs (bench/search_latency.py). A server's
-        # parallelism is its concurrent requests.
-        faiss.omp_set_num_threads(QUERY_THREADS)
+        # Thread counts are the process's, set by its entry point (search.runtime), not here.
         if not settings.db_path.is_file():
             raise IndexError_(f"no store at {settings.db_path}: run `regionsok ingest` and `regionsok index` first")
         self._loaded = self._load()

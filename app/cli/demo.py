@@ -56,9 +56,11 @@ def demo(
     from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
     from regionsok.store import open_store
+    from search.runtime import apply_process_settings
 
     use_data_dir(data_dir)
     settings = get_settings()
+    apply_process_settings(settings, "build")  # the server switches to "query" (api.server)
     console = Console()
     try:
         # A fixed port when free, so a second `make demo` re-crawls the same URLs (all 304).
