@@ -32,7 +32,6 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -42,7 +41,7 @@ from regionsok.errors import ModelError
 from regionsok.jsonfile import write_json_atomic
 from regionsok.settings import Settings
 from search.model_folder import ONNX_INT8_FILE, OPENVINO_INT8_FILE, is_built
-from search.runtime import configure_torch, thread_counts
+from search.runtime import LoadOnce, configure_torch, thread_counts
 
 logger = logging.getLogger(__name__)
 
@@ -405,7 +404,9 @@ def recorded_choice(folder: Path) -> dict[str, Any] | None:
     return choice
 
 
-_choices: dict[str, str] = {}  # folder → backend, for this process (a read-only folder is timed once)
+_model_lock = threading.Lock()  # one model load or timing at a time: each holds 500 MB
+_choices: LoadOnce[str, str] = LoadOnce(lock=_model_lock)  # folder → backend (a read-only folder is timed once)
+_embedders: LoadOnce[tuple[str, str, str, int], Embedder] = LoadOnce(lock=_model_lock, max_entries=4)
 
 
 def auto_backend(source: str, batch_size: int = 8) -> str:
@@ -416,28 +417,26 @@ def auto_backend(source: str, batch_size: int = 8) -> str:
     folder = Path(source)
     if not (folder / "modules.json").is_file() or not _graph_files_present(folder):
         return "torch"
-    if source in _choices:
-        return _choices[source]
-    choice = recorded_choice(folder)
-    if choice is None:
-        with _lock:
+
+    def choose() -> str:
+        choice = recorded_choice(folder)
+        if choice is None:
             logger.info("timing the embedding backends on this machine (once)", extra={"folder": source})
             choice = choose_backend(folder, batch_size=batch_size)
-    _choices[source] = str(choice["backend"])
-    return _choices[source]
+        return str(choice["backend"])
+
+    return _choices.get(source, choose)
 
 
-_lock = threading.Lock()  # one load at a time: two threads must not each load 500 MB
-
-
-@lru_cache(maxsize=4)
 def _load_cached(name: str, source: str, backend: str, batch_size: int) -> Embedder:
-    with _lock:
+    def load() -> Embedder:
         logger.info("loading embedding model", extra={"model": name, "source": source, "backend": backend})
         graph = GRAPH_EMBEDDERS.get(backend)
         if graph is not None:
             return _load_graph(graph, name, source, batch_size)
         return _load_torch(name, source, batch_size)
+
+    return _embedders.get((name, source, backend, batch_size), load)
 
 
 def _load_torch(name: str, source: str, batch_size: int) -> Embedder:

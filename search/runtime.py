@@ -1,4 +1,4 @@
-"""Process-wide settings of the numeric libraries, applied once at each entry point.
+"""Process-wide state: the numeric libraries' thread counts, and loads done once per process.
 
 FAISS's OpenMP pool and torch's intra-op pool are per *process*: a library function that
 sets them changes every other caller's speed behind its back. So nothing in the stages
@@ -25,8 +25,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import faiss
 
@@ -86,3 +87,38 @@ def thread_counts() -> ThreadCounts:
 def configure_torch(torch: Any) -> None:
     """Give torch, imported just now by its backend, the process's count."""
     torch.set_num_threads(thread_counts().torch)
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_MISSING: Any = object()
+
+
+class LoadOnce(Generic[K, V]):
+    """Values loaded at most once per key in this process, however many threads ask at once.
+
+    ``functools.lru_cache`` around a locked loader does not do this: two threads that miss
+    the cache together both run the loader, one after the other (two 500 MB model loads). Here
+    the check is repeated under the lock. A load that raises keeps nothing, so the next call
+    tries again instead of repeating a stale failure. Loads hold ``lock`` (share one between
+    caches whose loads must not overlap); hits take no lock. At most ``max_entries`` values
+    are kept, the oldest dropped first.
+    """
+
+    def __init__(self, *, lock: threading.Lock | None = None, max_entries: int = 8) -> None:
+        self._lock = lock or threading.Lock()
+        self._values: dict[K, V] = {}
+        self._max_entries = max_entries
+
+    def get(self, key: K, load: Callable[[], V]) -> V:
+        value = self._values.get(key, _MISSING)
+        if value is not _MISSING:
+            return value  # type: ignore[no-any-return]
+        with self._lock:
+            value = self._values.get(key, _MISSING)
+            if value is _MISSING:
+                value = load()
+                while len(self._values) >= self._max_entries:
+                    del self._values[next(iter(self._values))]
+                self._values[key] = value
+        return value  # type: ignore[no-any-return]

@@ -488,8 +488,6 @@ def _check_slugs(kind: str, slugs: tuple[str, ...]) -> None:
     if not slugs:
         return
     known = taxonomy_slugs(kind)
-    if known is None:  # no taxonomy at all (a search-only install): accept any slug
-        return
     for slug in slugs:
         if slug not in known:
             raise QueryError(f"unknown {kind.replace('_', ' ')} {slug!r}; known: {', '.join(sorted(known))}")
