@@ -36,14 +36,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        envvar="REGIONSOK_DATA_DIR",
-        help="Directory for the store, indexes and run reports [default: ./data]; the model is shared (REGIONSOK_MODEL_DIR).",
-        show_default=False,
-    ),
+_DATA_DIR_HELP = ("Directory for the store, indexes and run reports [default: ./data]; the model is shared "
+                  "(REGIONSOK_MODEL_DIR).")
+#: A command's --data-dir. Only given on the command line: REGIONSOK_DATA_DIR is read by the
+#: settings (and shown by the root option), so it never overrides `regionsok --data-dir X cmd`.
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help=_DATA_DIR_HELP, show_default=False)]
+_RootDataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", envvar="REGIONSOK_DATA_DIR", help=_DATA_DIR_HELP, show_default=False)
 ]
 
 
@@ -55,7 +54,7 @@ def use_data_dir(data_dir: Path | None) -> None:
 
 @app.callback()
 def _root(
-    data_dir: DataDirOption = None,
+    data_dir: _RootDataDirOption = None,
     log_format: Annotated[
         str,
         typer.Option("--log-format", envvar="REGIONSOK_LOG_FORMAT",
@@ -64,7 +63,7 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     use_data_dir(data_dir)
-    override_settings(log_format=log_format)  # child processes (serve --workers) log alike
+    override_settings(log_format=log_format)  # children get it too (settings.child_environment)
     configure_logging(log_format=log_format, verbose=verbose)
 
 
