@@ -64,11 +64,11 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-    from api.testing import DEMO_INPUTS, build_corpus
     from regionsok.settings import Settings
     from regionsok.store import open_store
     from search.runtime import apply_process_settings
     from search.service import SearchService
+    from tests.support.corpus import DEMO_INPUTS, build_corpus
 
     model = os.environ.get("REGIONSOK_EMBEDDING_MODEL")
     if model is None and Settings().model_dir.is_dir():
