@@ -115,6 +115,7 @@ def _vocabulary() -> tuple[list[str], list[float]]:
 
 def build_demo(settings: Settings) -> None:
     """The demo corpus through the real stages: ingest, NLP extraction, index with the real model."""
+    from ingest.nlp import update_extractions
     from ingest.pipeline import ingest_jsonl, ingest_paths
     from regionsok.store import open_store
     from search.indexer import update_index
@@ -123,12 +124,7 @@ def build_demo(settings: Settings) -> None:
         ingest_paths(store, [FIXTURES / "html", FIXTURES / "pdf"])
         for jsonl in sorted((FIXTURES / "api").glob("*.jsonl")):
             ingest_jsonl(store, jsonl)
-        try:
-            from ingest.nlp import update_extractions
-        except ImportError:  # the NLP stage is optional for a load test
-            print("warning: ingest.nlp not available; demo documents have no facets", file=sys.stderr)
-        else:
-            update_extractions(store)
+        update_extractions(store)
         update_index(store, settings)
 
 

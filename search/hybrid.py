@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.language import detect_language
 from ingest.nlp.taxonomy import load_taxonomy
 from search.chunking import split_sentences
 from search.normalize import (
@@ -62,10 +63,6 @@ def detect_query_language(text: str) -> str:
         en += in_en and not in_sv
     if sv != en:
         return "sv" if sv > en else "en"
-    try:
-        from ingest.language import detect_language
-    except ImportError:  # the ingest stage is optional for a search-only install
-        return "other"
     return str(detect_language(text))
 
 

@@ -1,7 +1,8 @@
 """The `regionsok` command line: one module per subcommand, each with ``register(app)``.
 
 Commands are thin: parse, call one stage function, format. Exit codes: 0 all ok,
-1 some inputs failed (each listed with its reason), 2 usage error.
+1 some inputs failed (each listed with its reason), 2 usage error, 3 another run holds the
+lock (``index``, ``nightly``, ``demo``; ``regionsok.locks.LOCKED_EXIT_CODE``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ app = typer.Typer(
         "  regionsok nightly                         # crawl → ingest → extract → index, incremental\n\n"
         "  regionsok serve                           # API and web page on http://127.0.0.1:8000/\n\n"
         "Everything is written under one data directory: --data-dir or REGIONSOK_DATA_DIR "
-        "(default ./data)."
+        "(default ./data).\n\n"
+        "Exit codes: 0 ok, 1 some inputs failed, 2 usage error, 3 another run holds the lock."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",

@@ -25,6 +25,8 @@ Examples:
 The demo site (crawler/demosite) is served on 127.0.0.1 (port 8631, or a free one) while it is crawled and while search is served, so result links open.
 
 Search at the printed URL (web page at /, API docs at /docs).
+
+Exit 0 when done (or stopped with Ctrl-C), 1 when the demo run failed, 3 when another run holds the lock.
 """
 
 
