@@ -57,7 +57,7 @@ from search.hybrid import (
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
 from search.normalize import known, tokenize
 from search.normalize import words as words_as_written
-from search.vector.faiss_index import FaissIndex
+from search.vector import VectorIndex
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class _Loaded:
     """The index generation being served; swapped as a whole on reload."""
 
     generation: Generation
-    index: FaissIndex
+    index: VectorIndex
     signature: tuple[int, int] | None
     term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
     background: np.ndarray | None = None  # a fixed sample of indexed vectors (see VECTOR_MARGIN)

@@ -180,3 +180,11 @@ def test_the_product_neither_imports_the_tests_nor_points_into_their_fixtures() 
                 offenders += [f"{path.relative_to(REPO)}: {n}" for n in names
                               if n == "tests" or n.startswith(("tests.", "path "))]
     assert offenders == []
+
+
+def test_the_vector_index_is_reached_only_through_its_interface() -> None:
+    # search.vector.new_index / load_index choose the backend; callers hold a VectorIndex.
+    graph = import_graph(REPO)
+    direct = sorted(m for m, targets in graph.items()
+                    if "search.vector.faiss_index" in targets and not m.startswith("search.vector"))
+    assert direct == []
