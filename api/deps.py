@@ -111,7 +111,7 @@ class ApiState:
             for store in self._all:
                 try:
                     store.close()
-                except Exception:  # noqa: BLE001 - closing at shutdown must not fail the shutdown
+                except Exception:  # closing at shutdown must not fail the shutdown
                     log.debug("closing a store connection failed", exc_info=True)
             self._all.clear()
 

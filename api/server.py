@@ -9,6 +9,7 @@ instead of being refused.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from api.app import create_app
 from api.headers import MAX_REQUEST_HEAD_BYTES
 from regionsok.jsonfile import write_text_atomic
 from regionsok.log import configure_logging
-from regionsok.settings import Settings, get_settings, override_settings
+from regionsok.settings import Settings, child_environment, get_settings
+from search.runtime import apply_process_settings
 
 log = logging.getLogger(__name__)
 #: Connections queued while the workers load the model (uvicorn's own default backlog).
@@ -51,9 +53,9 @@ def serve(
     the nightly job swaps it (no restart needed). One process answers one search at a time
     (they share one model and index), so on a machine with several cores ``workers`` > 1
     answers several at once, each worker holding its own copy of the model and index in
-    memory. Worker processes read their settings from the ``REGIONSOK_*`` environment, which
-    this function sets from ``settings``. ``port_file`` receives the bound port (one line)
-    once the socket listens: scripts and tests that ask for port 0 read it there.
+    memory. Worker processes get ``settings`` whole (``regionsok.settings.child_environment``).
+    ``port_file`` receives the bound port (one line) once the socket listens: scripts and
+    tests that ask for port 0 read it there.
 
     Raises OSError when the address cannot be bound (in use, not a local address).
     """
@@ -75,9 +77,12 @@ def serve(
         write_text_atomic(port_file, f"{bound}\n")
     try:
         if workers <= 1:
+            apply_process_settings(settings, "query")
             uvicorn.Server(config(create_app(settings))).run(sockets=[sock])
             return
-        override_settings(data_dir=settings.data_dir, log_format=settings.log_format)
+        # uvicorn starts the workers itself, with this process's environment: the one way to
+        # hand them these settings (whole, every setting) is that environment.
+        os.environ.update(child_environment(settings, base={}))
         Multiprocess(config("api.server:worker_app", factory=True), sockets=[sock]).run()
     finally:
         sock.close()
@@ -87,4 +92,5 @@ def worker_app() -> FastAPI:
     """The application in a uvicorn worker process (``serve`` with several workers)."""
     settings = get_settings()
     configure_logging(log_format=settings.log_format)
+    apply_process_settings(settings, "query")
     return create_app(settings)

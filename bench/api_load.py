@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO))
 from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Document, Extraction, Person  # noqa: E402
 from regionsok.settings import Settings  # noqa: E402
 from search.embedding import BACKENDS  # noqa: E402
+from search.runtime import apply_process_settings  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 QUERIES = (
@@ -114,6 +115,7 @@ def _vocabulary() -> tuple[list[str], list[float]]:
 
 def build_demo(settings: Settings) -> None:
     """The demo corpus through the real stages: ingest, NLP extraction, index with the real model."""
+    from ingest.nlp import update_extractions
     from ingest.pipeline import ingest_jsonl, ingest_paths
     from regionsok.store import open_store
     from search.indexer import update_index
@@ -122,12 +124,7 @@ def build_demo(settings: Settings) -> None:
         ingest_paths(store, [FIXTURES / "html", FIXTURES / "pdf"])
         for jsonl in sorted((FIXTURES / "api").glob("*.jsonl")):
             ingest_jsonl(store, jsonl)
-        try:
-            from ingest.nlp import update_extractions
-        except ImportError:  # the NLP stage is optional for a load test
-            print("warning: ingest.nlp not available; demo documents have no facets", file=sys.stderr)
-        else:
-            update_extractions(store)
+        update_extractions(store)
         update_index(store, settings)
 
 
@@ -266,6 +263,7 @@ def main() -> None:
     if model is None and Settings().model_dir.is_dir():
         model = str(Settings().model_dir)
     settings = Settings(data_dir=data_dir, embedding_model=model)
+    apply_process_settings(settings, "build")  # this process indexes; the server it starts searches
 
     from regionsok.store import open_store
 

@@ -25,13 +25,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from regionsok.settings import Settings  # noqa: E402
 from search.embedding import GRAPH_EMBEDDERS, Embedder, load_embedder  # noqa: E402
+from search.runtime import apply_process_settings  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 SEEDS = FIXTURES / "seeds"
@@ -91,6 +92,7 @@ def main() -> None:
     }
     vectors: dict[str, np.ndarray] = {}
     base = Settings(embedding_model=str(args.model_dir))
+    apply_process_settings(base, "build")  # document embedding, as `regionsok index` runs it
     embedders = {b: load_embedder(base.model_copy(update={"embedding_backend": b})) for b in GRAPH_BACKENDS}
     embedders = {"torch": load_embedder(base.model_copy(update={"embedding_backend": "torch"})), **embedders}
     # torch at a large batch too, the setting before it was measured (see the settings' batch size).

@@ -64,10 +64,11 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-    from api.testing import DEMO_INPUTS, build_corpus
     from regionsok.settings import Settings
     from regionsok.store import open_store
+    from search.runtime import apply_process_settings
     from search.service import SearchService
+    from tests.support.corpus import DEMO_INPUTS, build_corpus
 
     model = os.environ.get("REGIONSOK_EMBEDDING_MODEL")
     if model is None and Settings().model_dir.is_dir():
@@ -76,7 +77,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="regionsok-eval-regions-") as temp:
         settings = Settings(data_dir=args.data_dir or Path(temp) / "data", embedding_model=model)
         if not settings.db_path.is_file():
+            apply_process_settings(settings, "build")
             build_corpus(settings, DEMO_INPUTS)
+        apply_process_settings(settings, "query")
         with open_store(settings.db_path) as store:
             result = evaluate(SearchService(settings), store, load_gold())
     print(json.dumps({"bench": "eval_regions", **result, "seconds": round(time.monotonic() - started, 1)},

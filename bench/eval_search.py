@@ -53,6 +53,7 @@ from search.evaluation import (  # noqa: E402
     write_set_corpus,
 )
 from search.hybrid import PLAIN_RRF  # noqa: E402
+from search.runtime import apply_process_settings  # noqa: E402
 from search.service import SearchRequest, SearchService  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -62,7 +63,9 @@ CORPUS = FIXTURES / "search" / "dev_corpus.jsonl"
 
 def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     settings = Settings(data_dir=data_dir, embedding_model=str(args.model_dir), embedding_backend=args.backend)
+    apply_process_settings(settings, "build")
     build_dev_corpus(settings, FIXTURES / "html", FIXTURES / "pdf", CORPUS)
+    apply_process_settings(settings, "query")
     service = SearchService(settings)
     labels = labels_by_doc_id(settings, CORPUS)
     queries = load_dev_queries(QUERIES)
@@ -95,7 +98,9 @@ def run_set(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     data_dir.mkdir(parents=True, exist_ok=True)
     corpus = write_set_corpus(args.set / "docs.jsonl", data_dir / "set-records.jsonl")
     if not settings.db_path.is_file():
+        apply_process_settings(settings, "build")
         build_set_corpus(settings, corpus)
+    apply_process_settings(settings, "query")
     service = SearchService(settings)
     labels = labels_by_doc_id(settings, corpus)
     queries = load_set_queries(args.set / "queries.jsonl")

@@ -160,7 +160,7 @@ def check(data_dir: Path, expected_urls: set[str], *, indexed: bool) -> Health:
             duplicates += (vectors.size - np.unique(vectors).size) + orphan_vectors
             if without_vector or orphan_vectors:
                 notes.append(f"{without_vector} chunks without vector, {orphan_vectors} orphan vectors")
-        except Exception as err:  # noqa: BLE001 - any failure to load is what this check reports
+        except Exception as err:  # any failure to load is what this check reports
             index_loads = False
             notes.append(f"index does not load: {type(err).__name__}: {err}")
     return Health(integrity_ok, index_loads, lost, duplicates, version, tuple(notes))
@@ -176,7 +176,7 @@ def served_version(data_dir: Path) -> int | None:
             return None
         load_generation(generation)
         return generation.version
-    except Exception:  # noqa: BLE001 - an unreadable index is reported as "not served"
+    except Exception:  # an unreadable index is reported as "not served"
         return None
 
 

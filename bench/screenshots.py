@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
-from api.testing import LiveServer, session_corpus
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the test helpers (tests/support) live beside the product, not in it
+
+from tests.support.corpus import LiveServer, session_corpus  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

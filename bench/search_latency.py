@@ -34,7 +34,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -42,7 +42,8 @@ sys.path.insert(0, str(REPO))
 import faiss  # noqa: E402
 
 from regionsok.settings import Settings  # noqa: E402
-from search.vector.faiss_index import FaissIndex  # noqa: E402
+from search.runtime import apply_process_settings  # noqa: E402
+from search.vector import FaissIndex  # noqa: E402  (the FAISS backend itself is measured: its kinds, its internals)
 
 DIM = 384
 TOPICS = 10_000
@@ -85,7 +86,9 @@ def query_embedding_ms(backend: str, model_dir: Path, rounds: int) -> list[float
     """Latency of embedding one query at a time with the real model."""
     from search.embedding import load_embedder
 
-    embedder = load_embedder(Settings(embedding_model=str(model_dir), embedding_backend=backend))
+    settings = Settings(embedding_model=str(model_dir), embedding_backend=backend)
+    apply_process_settings(settings, "query")  # one query at a time, as in the server
+    embedder = load_embedder(settings)
     embedder.encode_query(["warm-up"])
     times = []
     for i in range(rounds):
@@ -116,7 +119,7 @@ class IvfIndex:
 
 def bench_size(n: int, args: argparse.Namespace, embed_ms: list[float]) -> dict[str, object]:
     """Builds use every core; queries run on ``--threads`` FAISS threads, as the service does."""
-    build_threads = os.cpu_count() or 1
+    threads = Settings(query_threads=args.threads)
     rng = np.random.default_rng(n)
     centres = topic_centres(rng)
     vectors = mixture(n, rng, centres)
@@ -124,13 +127,13 @@ def bench_size(n: int, args: argparse.Namespace, embed_ms: list[float]) -> dict[
     ids = np.arange(n, dtype=np.int64)
     out: dict[str, object] = {"vectors": n}
 
-    faiss.omp_set_num_threads(build_threads)
+    apply_process_settings(threads, "build")
     start = time.perf_counter()
     exact = FaissIndex(DIM, exact_max=n + 1, kind="flat")
     exact.add(ids, vectors)
     out["exact_build_s"] = round(time.perf_counter() - start, 2)
     out["exact_memory_mb"] = index_mb(exact._index)
-    faiss.omp_set_num_threads(args.threads)
+    apply_process_settings(threads, "query")
     truth, exact_ms = [], []
     for q in queries:
         t = time.perf_counter()
@@ -139,7 +142,7 @@ def bench_size(n: int, args: argparse.Namespace, embed_ms: list[float]) -> dict[
     out["exact"] = percentiles(exact_ms)
     del exact
 
-    faiss.omp_set_num_threads(build_threads)
+    apply_process_settings(threads, "build")
     start = time.perf_counter()
     approx_index: faiss.Index
     if args.approx == "ivf":
@@ -162,7 +165,7 @@ def bench_size(n: int, args: argparse.Namespace, embed_ms: list[float]) -> dict[
     out["approx_build_s"] = round(time.perf_counter() - start, 2)
     out["approx_memory_mb"] = index_mb(approx_index)
     del vectors
-    faiss.omp_set_num_threads(args.threads)
+    apply_process_settings(threads, "query")
     # The whole query path: one query embedding (sampled from measured times) plus the search.
     draws = np.random.default_rng(0).choice(embed_ms, len(exact_ms))
     out["exact_with_embedding"] = percentiles(list(np.array(exact_ms) + draws))

@@ -97,7 +97,7 @@ class PoliteFetcher:
             self._sleep(wait)
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (http(s) only)
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # http(s) only
                 body = response.read(MAX_BYTES)
                 page = Page(response.status, response.geturl(), body.decode("utf-8", "replace"))
         except urllib.error.HTTPError as err:
@@ -122,7 +122,7 @@ def links(html: str, base: str) -> list[str]:
     parser = _Links()
     try:
         parser.feed(html)
-    except Exception:  # noqa: BLE001 - HTMLParser on hostile markup: keep what was found
+    except Exception:  # HTMLParser on hostile markup: keep what was found
         pass
     out: dict[str, None] = {}
     for href in parser.hrefs:

@@ -25,7 +25,7 @@ from crawler.spiders.generic import STAT_PREFIX
 from regionsok.errors import RegionsokError
 from regionsok.jsonfile import write_json_atomic
 from regionsok.log import configure_logging
-from regionsok.settings import get_settings
+from regionsok.settings import Settings, get_settings
 from regionsok.store import Store
 from regionsok.timefmt import parse_timestamp
 
@@ -63,12 +63,10 @@ def _quiet_scrapy() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def run_crawl(sources_file: Path | None, only: list[str]) -> CrawlReport:
+def run_crawl(settings: Settings, sources_file: Path | None, only: list[str]) -> CrawlReport:
     """Crawl in this process (call once per process: the reactor cannot restart)."""
     from scrapy.crawler import CrawlerProcess
 
-
-    settings = get_settings()
     loaded = load_sources(sources_file)
     selected = loaded.select(only)
     with Store.open(settings.db_path) as store:
@@ -122,10 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, required=True)
     args = parser.parse_args(argv)
 
-    configure_logging(log_format=get_settings().log_format, verbose=False)
+    settings = get_settings()  # the parent's, whole (regionsok.settings.child_environment)
+    configure_logging(log_format=settings.log_format, verbose=False)
     _quiet_scrapy()
     try:
-        report = run_crawl(args.sources, args.only)
+        report = run_crawl(settings, args.sources, args.only)
     except RegionsokError as err:
         write_json_atomic(args.report, {"error": str(err)})
         return 2

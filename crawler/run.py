@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 from crawler.errors import CrawlError
 from crawler.report import CrawlReport, SourceReport
 from crawler.sources import load_sources
-from regionsok.settings import Settings
+from regionsok.settings import Settings, child_environment
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +52,11 @@ def crawl(settings: Settings, sources_file: Path | str | None = None, only: Sequ
             command += ["--sources", str(sources_path.resolve())]
         for name in only:
             command += ["--only", name]
-        env = {**os.environ, "REGIONSOK_DATA_DIR": str(settings.data_dir.resolve()),
-               "REGIONSOK_USER_AGENT": settings.user_agent,
-               "REGIONSOK_MAX_PAGE_BYTES": str(settings.max_page_bytes),
-               "REGIONSOK_LOG_FORMAT": settings.log_format}
+        # The child gets these settings whole (a setting added later reaches it too).
+        env = child_environment(settings.model_copy(update={"data_dir": settings.data_dir.resolve()}))
         preexec = _die_with_parent if sys.platform.startswith("linux") else None
         logger.info("crawl started", extra={"sources": str(sources_path or "shipped"), "only": list(only)})
-        result = subprocess.run(command, env=env, preexec_fn=preexec, check=False)  # noqa: PLW1509
+        result = subprocess.run(command, env=env, preexec_fn=preexec, check=False)
         try:
             data = json.loads(report_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:

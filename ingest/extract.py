@@ -178,13 +178,13 @@ def _from_pdf(page: FetchedPage) -> _Extracted | Rejected:
             try:
                 if not reader.decrypt(""):
                     return Rejected(where, "encrypted PDF (a password is needed)")
-            except Exception:  # noqa: BLE001 - missing crypto backends raise various errors
+            except Exception:  # missing crypto backends raise various errors
                 return Rejected(where, "encrypted PDF (cannot be decrypted)")
         pages = [p.extract_text() or "" for p in reader.pages]
         meta = reader.metadata
     except (PdfReadError, PyPdfError) as err:
         return Rejected(where, f"broken PDF (truncated or corrupt): {err}")
-    except Exception as err:  # noqa: BLE001 - pypdf raises plain errors on truncated streams
+    except Exception as err:  # pypdf raises plain errors on truncated streams
         return Rejected(where, f"broken PDF (truncated or corrupt): {type(err).__name__}: {err}")
     text = "\n\n".join(_clean_pdf_text(p) for p in pages).strip()
     if not text:
@@ -195,7 +195,7 @@ def _from_pdf(page: FetchedPage) -> _Extracted | Rejected:
         try:
             created = meta.creation_date
             published = created.date() if created else None
-        except Exception:  # noqa: BLE001 - malformed date strings in PDF metadata
+        except Exception:  # malformed date strings in PDF metadata
             published = None
     return (title, text, published, None)
 

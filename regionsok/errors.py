@@ -35,7 +35,7 @@ class ModelError(RegionsokError):
     """The embedding model is missing, or cannot be built or loaded."""
 
 
-class IndexError_(RegionsokError):  # noqa: N801 - trailing underscore avoids the builtin
+class IndexError_(RegionsokError):  # trailing underscore avoids the builtin
     """The vector index is missing or corrupt."""
 
 

@@ -2,12 +2,14 @@
 
 Every setting is documented where it is defined (a test fails on an undocumented one).
 ``get_settings()`` is cached; tests and the CLI's ``--data-dir`` call
-:func:`override_settings` instead of building a global at import time.
+:func:`override_settings` instead of building a global at import time. A child process gets
+its parent's settings whole through :func:`child_environment`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,6 +67,17 @@ class Settings(BaseSettings):
         description="Chunks embedded per batch by torch (fastest at 8 on 2 CPU cores: 11.2 chunks/s "
         "against 9.3 at 32); the int8 backends use at most 4.",
     )
+    query_threads: int = Field(
+        default=1, ge=1,
+        description="Threads one search uses for its vector search (FAISS) and, on the torch backend, "
+        "its query embedding, in the server and the search commands. One is fastest on a busy "
+        "machine (bench/search_latency.py); run more `serve --workers` for parallel searches.",
+    )
+    compute_threads: int = Field(
+        default=0, ge=0,
+        description="Threads for embedding and index building (`index`, `nightly`) and for the int8 "
+        "runtimes everywhere; 0 means every core.",
+    )
     exact_index_max: int = Field(
         default=50_000,
         description="Up to this many chunks the vector index is exact (flat inner product); "
@@ -97,16 +110,42 @@ class Settings(BaseSettings):
         return self.data_dir / "runs"
 
 
+#: The environment variable that hands a child process (the crawl process, `serve --workers`
+#: workers) its parent's settings whole, as JSON: every setting reaches the child, including
+#: ones added later, instead of a hand-picked few re-exported one by one.
+SETTINGS_ENV = "REGIONSOK_SETTINGS_JSON"
+
+#: Values set by :func:`override_settings` (the CLI's --data-dir, --log-format): this process
+#: only, never written to ``os.environ``.
+_overrides: dict[str, object] = {}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment."""
-    return Settings()
+    """The process-wide settings: a parent's (``SETTINGS_ENV``), else the environment; then overrides."""
+    inherited = os.environ.get(SETTINGS_ENV)
+    if inherited:
+        base = Settings.model_validate_json(inherited)
+        return Settings.model_validate({**base.model_dump(), **_overrides}) if _overrides else base
+    return Settings(**_overrides)  # type: ignore[arg-type]
 
 
 def override_settings(**values: object) -> Settings:
-    """Set values (e.g. ``data_dir``) for this process and its children; returns the new settings."""
-    for key, value in values.items():
-        if value is not None:
-            os.environ[f"REGIONSOK_{key.upper()}"] = str(value)
+    """Set values (e.g. ``data_dir``) for this process; returns the new settings.
+
+    Child processes get settings explicitly (:func:`child_environment`), not through this.
+    """
+    _overrides.update({key: value for key, value in values.items() if value is not None})
     get_settings.cache_clear()
     return get_settings()
+
+
+def reset_settings() -> None:
+    """Forget overrides and re-read the environment (tests, between cases)."""
+    _overrides.clear()
+    get_settings.cache_clear()
+
+
+def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default ``os.environ``) plus ``settings`` whole, for a child process to read."""
+    return {**(os.environ if base is None else base), SETTINGS_ENV: settings.model_dump_json()}

@@ -30,10 +30,8 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -43,6 +41,7 @@ from regionsok.errors import ModelError
 from regionsok.jsonfile import write_json_atomic
 from regionsok.settings import Settings
 from search.model_folder import ONNX_INT8_FILE, OPENVINO_INT8_FILE, is_built
+from search.runtime import LoadOnce, configure_torch, thread_counts
 
 logger = logging.getLogger(__name__)
 
@@ -126,34 +125,11 @@ class TorchEmbedder(Embedder):
         return _as_rows(vectors, self.dim)
 
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) > _FEW_QUERIES:
-            return self._encode(texts, self._query_prompt)
-        # A few short queries are too small to split across threads: on a busy machine the
-        # second thread mostly waits for a core (measured 160 ms → 22 ms per query on 2 shared
-        # cores); requests in parallel are the server's parallelism.
-        with _torch_threads(1):
-            return self._encode(texts, self._query_prompt)
+        # Thread count: the process's (search.runtime; one in a server, measured fastest).
+        return self._encode(texts, self._query_prompt)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self._document_prompt)
-
-
-_FEW_QUERIES = 4
-_thread_lock = threading.Lock()
-
-
-@contextmanager
-def _torch_threads(count: int) -> Iterator[None]:
-    """Run a block with ``count`` torch intra-op threads (process-wide, so serialised)."""
-    import torch
-
-    with _thread_lock:
-        previous = torch.get_num_threads()
-        torch.set_num_threads(count)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
 
 
 class GraphEmbedder(Embedder):
@@ -234,7 +210,7 @@ class OnnxEmbedder(GraphEmbedder):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = os.cpu_count() or 1
+        options.intra_op_num_threads = thread_counts().graph
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
@@ -260,7 +236,7 @@ class OpenVinoEmbedder(GraphEmbedder):
     def _load(self, path: Path) -> int:
         import openvino as ov
 
-        config = {"DYNAMIC_QUANTIZATION_GROUP_SIZE": "32", "INFERENCE_NUM_THREADS": str(os.cpu_count() or 1)}
+        config = {"DYNAMIC_QUANTIZATION_GROUP_SIZE": "32", "INFERENCE_NUM_THREADS": str(thread_counts().graph)}
         self._compiled = ov.Core().compile_model(str(path), "CPU", config)
         self._requests = threading.local()
         self._input_names = {port.get_any_name() for port in self._compiled.inputs}
@@ -428,7 +404,9 @@ def recorded_choice(folder: Path) -> dict[str, Any] | None:
     return choice
 
 
-_choices: dict[str, str] = {}  # folder → backend, for this process (a read-only folder is timed once)
+_model_lock = threading.Lock()  # one model load or timing at a time: each holds 500 MB
+_choices: LoadOnce[str, str] = LoadOnce(lock=_model_lock)  # folder → backend (a read-only folder is timed once)
+_embedders: LoadOnce[tuple[str, str, str, int], Embedder] = LoadOnce(lock=_model_lock, max_entries=4)
 
 
 def auto_backend(source: str, batch_size: int = 8) -> str:
@@ -439,28 +417,26 @@ def auto_backend(source: str, batch_size: int = 8) -> str:
     folder = Path(source)
     if not (folder / "modules.json").is_file() or not _graph_files_present(folder):
         return "torch"
-    if source in _choices:
-        return _choices[source]
-    choice = recorded_choice(folder)
-    if choice is None:
-        with _lock:
+
+    def choose() -> str:
+        choice = recorded_choice(folder)
+        if choice is None:
             logger.info("timing the embedding backends on this machine (once)", extra={"folder": source})
             choice = choose_backend(folder, batch_size=batch_size)
-    _choices[source] = str(choice["backend"])
-    return _choices[source]
+        return str(choice["backend"])
+
+    return _choices.get(source, choose)
 
 
-_lock = threading.Lock()  # one load at a time: two threads must not each load 500 MB
-
-
-@lru_cache(maxsize=4)
 def _load_cached(name: str, source: str, backend: str, batch_size: int) -> Embedder:
-    with _lock:
+    def load() -> Embedder:
         logger.info("loading embedding model", extra={"model": name, "source": source, "backend": backend})
         graph = GRAPH_EMBEDDERS.get(backend)
         if graph is not None:
             return _load_graph(graph, name, source, batch_size)
         return _load_torch(name, source, batch_size)
+
+    return _embedders.get((name, source, backend, batch_size), load)
 
 
 def _load_torch(name: str, source: str, batch_size: int) -> Embedder:
@@ -468,8 +444,7 @@ def _load_torch(name: str, source: str, batch_size: int) -> Embedder:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    # Embedding is the indexer's bottleneck; torch defaults to half the cores on some builds.
-    torch.set_num_threads(os.cpu_count() or 1)
+    configure_torch(torch)  # the process's thread count (search.runtime)
     transformers_logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in logs
     try:
         model = SentenceTransformer(source, device="cpu")

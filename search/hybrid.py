@@ -20,14 +20,12 @@ Fusion is weighted RRF: ``score(d) = Σ w_list / (k + rank_list(d))``.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from ingest.nlp.taxonomy import Taxonomy, load_taxonomy
-from regionsok.errors import RegionsokError
+from ingest.language import detect_language
+from ingest.nlp.taxonomy import load_taxonomy
 from search.chunking import split_sentences
 from search.normalize import (
     ENGLISH_STOPWORDS,
@@ -38,8 +36,6 @@ from search.normalize import (
     tokenize,
 )
 from search.normalize import words as words_as_written
-
-logger = logging.getLogger(__name__)
 
 RRF_K = 60  # the classic reciprocal-rank-fusion offset; FusionWeights.rrf_k overrides it
 
@@ -67,10 +63,6 @@ def detect_query_language(text: str) -> str:
         en += in_en and not in_sv
     if sv != en:
         return "sv" if sv > en else "en"
-    try:
-        from ingest.language import detect_language
-    except ImportError:  # the ingest stage is optional for a search-only install
-        return "other"
     return str(detect_language(text))
 
 
@@ -85,29 +77,19 @@ class Expansion:
     terms: tuple[tuple[str, ...], ...] = ()  # per slug, in the same order
 
 
-@lru_cache(maxsize=1)
-def _taxonomy() -> Taxonomy | None:
-    """The NLP stage's taxonomy, loaded once; None (search on without expansion) if it is broken."""
-    try:
-        return load_taxonomy()
-    except (RegionsokError, OSError) as err:
-        logger.warning("taxonomy unavailable, searching without query expansion: %s", err)
-        return None
+def taxonomy_slugs(kind: str) -> set[str]:
+    """The taxonomy's slugs of one kind ("focus_area", "target_group").
 
-
-def taxonomy_slugs(kind: str) -> set[str] | None:
-    """The taxonomy's slugs of one kind ("focus_area", "target_group"); None without a taxonomy."""
-    taxonomy = _taxonomy()
-    if taxonomy is None:
-        return None
-    return set(taxonomy.slugs(kind))  # type: ignore[arg-type]
+    The taxonomy ships in the package: a broken one raises ``ConfigError`` here (and is read
+    again on the next call, ``load_taxonomy`` keeps only a success) rather than letting
+    filters accept any slug.
+    """
+    return set(load_taxonomy().slugs(kind))  # type: ignore[arg-type]
 
 
 def expand_query(text: str) -> Expansion:
     """Taxonomy concepts named in ``text`` (English or Swedish) and the Swedish terms of each."""
-    taxonomy = _taxonomy()
-    if taxonomy is None:
-        return Expansion()
+    taxonomy = load_taxonomy()
     slugs = tuple(taxonomy.match_query(text))
     terms = tuple(tuple(taxonomy[s].swedish_terms()) for s in slugs)
     return Expansion(slugs=slugs, terms=terms)

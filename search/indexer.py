@@ -46,7 +46,7 @@ from regionsok.store import Store
 from regionsok.store.chunks import NewChunk
 from search.chunking import chunk_document
 from search.normalize import NORMALIZER_VERSION, normalize
-from search.vector.faiss_index import FaissIndex
+from search.vector import VectorIndex, load_index, new_index
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ def _fsync_tree(path: Path) -> None:
     _fsync_dir(path)
 
 
-def publish_generation(index_dir: Path, index: FaissIndex, version: int, model: str,
+def publish_generation(index_dir: Path, index: VectorIndex, version: int, model: str,
                        progress: Progress | None = None) -> Generation:
     """Write ``index`` as generation ``version`` and atomically make it current."""
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -188,8 +188,8 @@ def collect_garbage(index_dir: Path) -> int:
     return removed
 
 
-def load_generation(generation: Generation) -> FaissIndex:
-    return FaissIndex.load(generation.path)
+def load_generation(generation: Generation) -> VectorIndex:
+    return load_index(generation.path)
 
 
 def index_lock(index_dir: Path, wait_seconds: float = 0.0) -> AbstractContextManager[None]:
@@ -241,7 +241,7 @@ def update_index(
             logger.info("embedding model changed: re-embedding every chunk",
                         extra={"old": current.model, "new": embedder.name})
             current = None
-        index = load_generation(current) if current else FaissIndex(embedder.dim, exact_max=settings.exact_index_max)
+        index = load_generation(current) if current else new_index(embedder.dim, exact_max=settings.exact_index_max)
         index.exact_max = settings.exact_index_max
         fault_point("index.load")
 
@@ -325,7 +325,7 @@ def _max_version(index_dir: Path) -> int:
     return max(versions, default=0)
 
 
-def _plan(store: Store, index: FaissIndex) -> list[_DocumentPlan]:
+def _plan(store: Store, index: VectorIndex) -> list[_DocumentPlan]:
     """Chunk every changed document; decide which chunks to keep, add and drop."""
     # Never hand out an id the index has seen, even one a killed run added but never committed.
     next_id = max(store.next_vec_id(), index.max_id() + 1)
@@ -349,7 +349,7 @@ def _plan(store: Store, index: FaissIndex) -> list[_DocumentPlan]:
     return plans
 
 
-def _embed_into(index: FaissIndex, embedder: Any, items: list[tuple[int, str]], batch: int,
+def _embed_into(index: VectorIndex, embedder: Any, items: list[tuple[int, str]], batch: int,
                 progress: Progress | None, store: Store) -> int:
     """Embed ``(vec_id, text)`` pairs in batches and add them to the index; returns how many
     were embedded now.

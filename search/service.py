@@ -36,7 +36,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import faiss
 import numpy as np
 
 from regionsok.errors import IndexError_, QueryError
@@ -57,7 +56,7 @@ from search.hybrid import (
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
 from search.normalize import known, tokenize
 from search.normalize import words as words_as_written
-from search.vector.faiss_index import FaissIndex
+from search.vector import VectorIndex
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,6 @@ COMMON_TERM_MIN_CHUNKS = 20_000
 #: addiction", "spel om pengar"); ranking it was 60 % of a search at 133k chunks (up to
 #: 470 ms, bench/api_load.py). Few concepts × filter combinations: a small cache holds them.
 CONCEPT_CACHE_SIZE = 512
-QUERY_THREADS = 1
 #: RELEVANCE: a document is a result only when it matches the query: a keyword ranking found
 #: it (a query word, a taxonomy concept the query names, a name or number of an English query,
 #: in the document's own text), or one of its chunks is at least VECTOR_FLOOR similar to the
@@ -145,7 +143,7 @@ class _Loaded:
     """The index generation being served; swapped as a whole on reload."""
 
     generation: Generation
-    index: FaissIndex
+    index: VectorIndex
     signature: tuple[int, int] | None
     term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
     background: np.ndarray | None = None  # a fixed sample of indexed vectors (see VECTOR_MARGIN)
@@ -189,10 +187,7 @@ class SearchService:
         self._reload_lock = threading.Lock()
         self.embedder = embedder if embedder is not None else load_embedder(settings)
         self._concepts = _ConceptCache(settings.db_path)
-        # One query's vector search is a few milliseconds on one thread; OpenMP's second thread
-        # only adds wake-up and contention costs (bench/search_latency.py). A server's
-        # parallelism is its concurrent requests.
-        faiss.omp_set_num_threads(QUERY_THREADS)
+        # Thread counts are the process's, set by its entry point (search.runtime), not here.
         if not settings.db_path.is_file():
             raise IndexError_(f"no store at {settings.db_path}: run `regionsok ingest` and `regionsok index` first")
         self._loaded = self._load()
@@ -469,8 +464,6 @@ def _check_slugs(kind: str, slugs: tuple[str, ...]) -> None:
     if not slugs:
         return
     known = taxonomy_slugs(kind)
-    if known is None:  # no taxonomy at all (a search-only install): accept any slug
-        return
     for slug in slugs:
         if slug not in known:
             raise QueryError(f"unknown {kind.replace('_', ' ')} {slug!r}; known: {', '.join(sorted(known))}")

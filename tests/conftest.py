@@ -16,6 +16,15 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Overrides a test made (a CLI ``--data-dir``) do not reach the next test."""
+    from regionsok.settings import reset_settings
+
+    yield
+    reset_settings()
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES

@@ -159,3 +159,32 @@ def test_the_contract_catches_a_backward_import_a_late_one_and_a_loop(tmp_path: 
     graph = import_graph(tmp_path)
     assert contract_violations(graph) == ["crawler.fetch -> search.rank", "search.embed -> search.modelbuild"]
     assert cycles(graph) == [["search.rank", "search.util"]]
+
+
+def test_the_product_neither_imports_the_tests_nor_points_into_their_fixtures() -> None:
+    # Test helpers live in tests/support; a product module reaching into tests/ would ship
+    # a dependency on files an installed package does not have.
+    offenders = []
+    for pkg in PACKAGES:
+        for path in (REPO / pkg).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                    names = [f"path {n.value}" for n in (node.left, node.right)
+                             if isinstance(n, ast.Constant) and n.value in ("tests", "fixtures")]
+                else:
+                    continue
+                offenders += [f"{path.relative_to(REPO)}: {n}" for n in names
+                              if n == "tests" or n.startswith(("tests.", "path "))]
+    assert offenders == []
+
+
+def test_the_vector_index_is_reached_only_through_its_interface() -> None:
+    # search.vector.new_index / load_index choose the backend; callers hold a VectorIndex.
+    graph = import_graph(REPO)
+    direct = sorted(m for m, targets in graph.items()
+                    if "search.vector.faiss_index" in targets and not m.startswith("search.vector"))
+    assert direct == []

@@ -1,7 +1,8 @@
 """The `regionsok` command line: one module per subcommand, each with ``register(app)``.
 
 Commands are thin: parse, call one stage function, format. Exit codes: 0 all ok,
-1 some inputs failed (each listed with its reason), 2 usage error.
+1 some inputs failed (each listed with its reason), 2 usage error, 3 another run holds the
+lock (``index``, ``nightly``, ``demo``; ``regionsok.locks.LOCKED_EXIT_CODE``).
 """
 
 from __future__ import annotations
@@ -29,21 +30,21 @@ app = typer.Typer(
         "  regionsok nightly                         # crawl → ingest → extract → index, incremental\n\n"
         "  regionsok serve                           # API and web page on http://127.0.0.1:8000/\n\n"
         "Everything is written under one data directory: --data-dir or REGIONSOK_DATA_DIR "
-        "(default ./data)."
+        "(default ./data).\n\n"
+        "Exit codes: 0 ok, 1 some inputs failed, 2 usage error, 3 another run holds the lock."
     ),
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
 
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        envvar="REGIONSOK_DATA_DIR",
-        help="Directory for the store, indexes and run reports [default: ./data]; the model is shared (REGIONSOK_MODEL_DIR).",
-        show_default=False,
-    ),
+_DATA_DIR_HELP = ("Directory for the store, indexes and run reports [default: ./data]; the model is shared "
+                  "(REGIONSOK_MODEL_DIR).")
+#: A command's --data-dir. Only given on the command line: REGIONSOK_DATA_DIR is read by the
+#: settings (and shown by the root option), so it never overrides `regionsok --data-dir X cmd`.
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help=_DATA_DIR_HELP, show_default=False)]
+_RootDataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", envvar="REGIONSOK_DATA_DIR", help=_DATA_DIR_HELP, show_default=False)
 ]
 
 
@@ -55,7 +56,7 @@ def use_data_dir(data_dir: Path | None) -> None:
 
 @app.callback()
 def _root(
-    data_dir: DataDirOption = None,
+    data_dir: _RootDataDirOption = None,
     log_format: Annotated[
         str,
         typer.Option("--log-format", envvar="REGIONSOK_LOG_FORMAT",
@@ -64,7 +65,7 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
     use_data_dir(data_dir)
-    override_settings(log_format=log_format)  # child processes (serve --workers) log alike
+    override_settings(log_format=log_format)  # children get it too (settings.child_environment)
     configure_logging(log_format=log_format, verbose=verbose)
 
 

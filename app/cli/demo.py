@@ -25,6 +25,8 @@ Examples:
 The demo site (crawler/demosite) is served on 127.0.0.1 (port 8631, or a free one) while it is crawled and while search is served, so result links open.
 
 Search at the printed URL (web page at /, API docs at /docs).
+
+Exit 0 when done (or stopped with Ctrl-C), 1 when the demo run failed, 3 when another run holds the lock.
 """
 
 
@@ -56,9 +58,11 @@ def demo(
     from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
     from regionsok.store import open_store
+    from search.runtime import apply_process_settings
 
     use_data_dir(data_dir)
     settings = get_settings()
+    apply_process_settings(settings, "build")  # the server switches to "query" (api.server)
     console = Console()
     try:
         # A fixed port when free, so a second `make demo` re-crawls the same URLs (all 304).

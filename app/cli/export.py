@@ -97,6 +97,7 @@ def export(
         typer.echo(f"error: --delimiter must be ',' or ';', not {delimiter!r}", err=True)
         raise typer.Exit(2)
     use_data_dir(data_dir)
+    from search.runtime import apply_process_settings
     from search.service import SearchRequest, SearchService, all_result_ids
 
     filtering = any((county, kind, since, until, language, organisation, person, focus, target))
@@ -110,7 +111,9 @@ def export(
             with exit_on({QueryError: 2, RegionsokError: 1}):
                 filters = search_filters(county, kind, since, until, language, organisation, person, focus, target)
                 request = SearchRequest(query=query, filters=filters, sort=sort)
-                doc_ids = all_result_ids(SearchService(get_settings()), request)
+                settings = get_settings()
+                apply_process_settings(settings, "query")
+                doc_ids = all_result_ids(SearchService(settings), request)
             records = document_records(store, include_text=with_text, doc_ids=doc_ids)
     handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:

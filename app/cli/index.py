@@ -36,9 +36,11 @@ def index(
       regionsok --data-dir /srv/regionsok index --json
     """
     from search.indexer import update_index
+    from search.runtime import apply_process_settings
 
     use_data_dir(data_dir)
     settings = get_settings()
+    apply_process_settings(settings, "build")
     try:
         with open_store() as store, Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

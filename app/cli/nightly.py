@@ -59,9 +59,11 @@ def nightly(
     from regionsok.errors import ConfigError, LockedError
     from regionsok.locks import LOCKED_EXIT_CODE
     from regionsok.settings import get_settings
+    from search.runtime import apply_process_settings
 
     use_data_dir(data_dir)
     settings = get_settings()
+    apply_process_settings(settings, "build")
     with exit_on({ConfigError: 2, LockedError: LOCKED_EXIT_CODE}):
         report = run_nightly(settings, sources, only=tuple(source or ()), on_stage=print_stage)
     console = Console()

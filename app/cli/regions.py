@@ -37,6 +37,7 @@ def regions(
     from regionsok.settings import get_settings
     from regionsok.store import open_store
     from search.regions import which_regions
+    from search.runtime import apply_process_settings
     from search.service import SearchService
 
     use_data_dir(data_dir)
@@ -46,6 +47,7 @@ def regions(
     else:
         # RegionsokError: no index or model yet, a broken store: say so, no traceback
         with exit_on({QueryError: 2, RegionsokError: 1}), open_store(settings.db_path) as store:
+            apply_process_settings(settings, "query")
             answer = answer_of(which_regions(SearchService(settings), store, query))
     if as_json:
         typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=2))

@@ -39,7 +39,7 @@ def get_json(server: str, path: str, params: Sequence[tuple[str, str]]) -> Any:
         raise typer.Exit(2)
     url = f"{base}{path}?{urllib.parse.urlencode(list(params))}"
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (http(s) checked above)
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # http(s) checked above
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         detail = _detail(err)

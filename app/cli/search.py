@@ -105,6 +105,7 @@ def search(
     data_dir: DataDirOption = None,
 ) -> None:
     """Search the indexed documents; one result per document with its best passage."""
+    from search.runtime import apply_process_settings
     from search.service import SearchRequest, SearchResponse, SearchService
 
     use_data_dir(data_dir)
@@ -126,7 +127,9 @@ def search(
     with exit_on({QueryError: 2, RegionsokError: 1}):
         filters = search_filters(county, kind, since, until, language, organisation, person, focus, target)
         request = SearchRequest(query=query, k=k, filters=filters, mode=mode, sort=sort)
-        service = SearchService(get_settings())
+        settings = get_settings()
+        apply_process_settings(settings, "query")
+        service = SearchService(settings)
         response = service.search(request)
     _print(response, as_json)
 

@@ -469,10 +469,10 @@ def _make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
         server_version = "DemoCMS/1.0"
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:  # http.server's naming
             self._serve(send_body=True)
 
-        def do_HEAD(self) -> None:  # noqa: N802
+        def do_HEAD(self) -> None:
             self._serve(send_body=False)
 
         def _serve(self, send_body: bool) -> None:
@@ -494,7 +494,7 @@ def _make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
             if send_body and status != 304:
                 self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+        def log_message(self, format: str, *args: object) -> None:  # base signature
             logger.debug("demosite " + format, *args)
 
     return Handler

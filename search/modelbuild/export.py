@@ -168,6 +168,6 @@ def _pooled_encoder_class() -> type:
     return PooledEncoder
 
 
-def _PooledEncoder(model: Any) -> Any:  # noqa: N802 - reads as the class it builds
+def _PooledEncoder(model: Any) -> Any:  # reads as the class it builds
     """Build the export wrapper lazily so importing this module does not import torch."""
     return _pooled_encoder_class()(model)

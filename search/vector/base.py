@@ -26,6 +26,14 @@ class VectorIndex(ABC):
     """A set of (id, vector) pairs searchable by inner product."""
 
     dim: int
+    #: Up to this many vectors the index is exact; above it, approximate (settable: a loaded
+    #: index takes the current setting, and switches when an update crosses it).
+    exact_max: int
+
+    @property
+    @abstractmethod
+    def kind(self) -> str:
+        """How the index searches ("flat": exact; "hnsw": approximate), for reports and logs."""
 
     @abstractmethod
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
@@ -50,6 +58,10 @@ class VectorIndex(ABC):
     @abstractmethod
     def ids(self) -> np.ndarray:
         """Every live id in the index (int64)."""
+
+    @abstractmethod
+    def max_id(self) -> int:
+        """The largest id ever added and still stored (deleted but not yet purged ones included), or -1."""
 
     @abstractmethod
     def save(self, directory: Path) -> None:

@@ -1,6 +1,6 @@
 """API test setup: one demo-corpus data directory per session, an app over it, a live server.
 
-The corpus (``api.testing.DEMO_INPUTS``) is the committed fixtures — the seed pages as
+The corpus (``tests.support.corpus.DEMO_INPUTS``) is the committed fixtures — the seed pages as
 HTML, the Kronoberg PDF and press releases of eight more counties — pushed through the
 real stages once: ingest, NLP extraction, indexing. Every API test answers from what the
 product would really hold. Settings are passed explicitly (never through the environment)
@@ -16,8 +16,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.testing import LiveServer, session_corpus
 from regionsok.settings import Settings
+from tests.support.corpus import LiveServer, session_corpus
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ def _page(body: str) -> bytes:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         path, _, query = self.path.partition("?")
         if path == "/robots.txt":
             body, status = b"User-agent: *\nAllow: /\n", 200
@@ -42,7 +42,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
+    def log_message(self, format: str, *args: object) -> None:  # base signature
         pass
 
 

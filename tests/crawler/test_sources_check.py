@@ -25,7 +25,7 @@ def tiny_server() -> Iterator[Callable[[Callable[[str], tuple[int, dict[str, str
 
     def serve(answer: Callable[[str], tuple[int, dict[str, str], bytes]]) -> int:
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:  # http.server's naming
                 status, headers, body = answer(self.path)
                 self.send_response(status)
                 for key, value in {"Content-Type": "text/html; charset=utf-8", **headers}.items():

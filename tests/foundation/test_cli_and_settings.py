@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 from regionsok.settings import Settings
@@ -46,3 +47,12 @@ def test_data_dir_option_puts_everything_in_one_directory(run_cli, tmp_path: Pat
     assert result.returncode == 0
     assert (data / "regionsok.sqlite3").exists()
     assert not (tmp_path / "unused").exists()
+
+
+def test_overriding_a_setting_leaves_the_environment_alone(tmp_path: Path) -> None:
+    from regionsok.settings import get_settings, override_settings
+
+    before = dict(os.environ)
+    assert override_settings(data_dir=tmp_path / "elsewhere").data_dir == tmp_path / "elsewhere"
+    assert get_settings().data_dir == tmp_path / "elsewhere"
+    assert dict(os.environ) == before

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from regionsok.settings import Settings
-from search.testing import ingest_with_gold, label_doc_ids
+from tests.support.gold import ingest_with_gold, label_doc_ids
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SEED_HTML = FIXTURES / "html"

@@ -19,7 +19,7 @@ from regionsok.settings import Settings
 from regionsok.store import Store
 from search.indexer import current_generation, update_index
 from search.service import SearchRequest, SearchService
-from search.testing import ingest_with_gold
+from tests.support.gold import ingest_with_gold
 
 REPO = Path(regionsok.__file__).resolve().parents[1]  # where `python -m regionsok` runs
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.testing import LiveServer, session_corpus
 from regionsok.settings import Settings
+from tests.support.corpus import LiveServer, session_corpus
 
 
 @pytest.fixture(scope="session")

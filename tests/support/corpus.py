@@ -18,7 +18,7 @@ from types import TracebackType
 from api.server import bind_socket
 from regionsok.settings import Settings
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 #: The demo corpus: the seed pages (HTML), the Kronoberg agreement (PDF) and press releases
 #: of eight more counties (JSONL) — enough for "which regions" to have right and wrong answers.
 DEMO_INPUTS: tuple[Path, ...] = (FIXTURES / "html", FIXTURES / "pdf", FIXTURES / "api" / "releases.jsonl")

@@ -1,0 +1,50 @@
+"""Process settings: thread counts come from settings at the entry point, never from a stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import faiss
+import pytest
+
+import search.runtime as runtime
+from regionsok.settings import Settings
+from search.runtime import apply_process_settings, thread_counts
+
+
+@pytest.fixture(autouse=True)
+def _restore_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    before = faiss.omp_get_max_threads()
+    monkeypatch.setattr(runtime, "_applied", None)
+    yield
+    faiss.omp_set_num_threads(before)
+
+
+def test_a_query_process_searches_on_the_configured_threads() -> None:
+    apply_process_settings(Settings(query_threads=1, compute_threads=2), "query")
+    assert faiss.omp_get_max_threads() == 1
+    assert thread_counts().graph == 2  # the int8 runtimes keep their cores for the one query
+
+
+def test_a_build_process_uses_the_compute_threads() -> None:
+    apply_process_settings(Settings(query_threads=1, compute_threads=2), "build")
+    assert faiss.omp_get_max_threads() == 2
+    assert thread_counts().torch == 2
+
+
+def test_applying_the_same_settings_again_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(query_threads=1)
+    apply_process_settings(settings, "query")
+    calls: list[int] = []
+    monkeypatch.setattr(faiss, "omp_set_num_threads", calls.append)
+    apply_process_settings(settings, "query")
+    assert calls == []
+
+
+def test_loading_a_search_service_leaves_the_process_thread_count_alone(seed_service: object) -> None:
+    # seed_service is built by a fixture; building another must not reset the pool.
+    from search.service import SearchService
+
+    faiss.omp_set_num_threads(2)
+    SearchService(seed_service.settings, embedder=seed_service.embedder)  # type: ignore[attr-defined]
+    assert faiss.omp_get_max_threads() == 2
