@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import ApiState, IndexUnavailable, RejectUnknownQuery
 from api.headers import SecurityHeaders
-from api.routes import documents, export, facets, feed, health, people, regions, search, web
+from api.routes import documents, export, facets, feed, health, metrics, people, regions, search, web
 from api.schemas.common import ErrorBody, FieldError
 from regionsok.errors import QueryError, RegionsokError
 from regionsok.settings import Settings, get_settings
@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     app.add_exception_handler(RegionsokError, _regionsok_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for module in (search, regions, people, documents, facets, health, export):
+    for module in (search, regions, people, documents, facets, health, metrics, export):
         app.include_router(module.router, dependencies=[RejectUnknownQuery])
     app.include_router(export.aliases, dependencies=[RejectUnknownQuery])
     _add_offline_docs(app)

@@ -73,6 +73,13 @@ class Searcher:
             service.reload_if_changed()
             return service.search(request)
 
+    def metrics(self) -> str:
+        """The search stages' timings in Prometheus' text format (empty before the first search)."""
+        from search.timings import SearchTimings
+
+        service = self._service  # no lock: timings lock themselves, and metrics never load the model
+        return (service.timings if service is not None else SearchTimings()).prometheus()
+
     def health(self) -> dict[str, object]:
         with self._lock:
             try:

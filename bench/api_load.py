@@ -48,6 +48,7 @@ from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Document, Extraction
 from regionsok.settings import Settings  # noqa: E402
 from search.embedding import BACKENDS  # noqa: E402
 from search.runtime import apply_process_settings  # noqa: E402
+from search.timings import parse_prometheus  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 QUERIES = (
@@ -191,6 +192,24 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) 
     raise RuntimeError("the server did not become ready")
 
 
+def _stage_counts(base: str) -> dict[str, dict[str, float]]:
+    """The service's own per-stage timings so far (``/metrics``; one worker's when there are several)."""
+    import httpx
+
+    return parse_prometheus(httpx.get(f"{base}/metrics", timeout=60).text)
+
+
+def _stage_means(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Mean milliseconds per search of each stage between two snapshots (warm-up included)."""
+    out = {}
+    for stage, now in after.items():
+        count = now.get("count", 0) - before.get(stage, {}).get("count", 0)
+        seconds = now.get("seconds", 0) - before.get(stage, {}).get("seconds", 0)
+        if count:
+            out[stage] = round(1000 * seconds / count, 2)
+    return out
+
+
 def run_load(base: str, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
     """Closed-loop load with ``clients`` threads; latencies of requests after the warm-up."""
     import httpx
@@ -299,7 +318,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{int(port_file.read_text())}"
         health = _wait_ready(base, proc)
         load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
+        stages_before = _stage_counts(base)
         result = run_load(base, args.clients, args.seconds, args.warmup)
+        result["stage_mean_ms"] = _stage_means(stages_before, _stage_counts(base))
     finally:
         proc.terminate()
         try:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -56,6 +57,7 @@ from search.hybrid import (
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
 from search.normalize import known, tokenize
 from search.normalize import words as words_as_written
+from search.timings import SearchTimings
 from search.vector import VectorIndex
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ COMMON_TERM_MIN_CHUNKS = 20_000
 #: addiction", "spel om pengar"); ranking it was 60 % of a search at 133k chunks (up to
 #: 470 ms, bench/api_load.py). Few concepts × filter combinations: a small cache holds them.
 CONCEPT_CACHE_SIZE = 512
+#: Query vectors kept (384 floats each: 256 of them are 0.4 MB).
+QUERY_VECTOR_CACHE_SIZE = 256
 #: RELEVANCE: a document is a result only when it matches the query: a keyword ranking found
 #: it (a query word, a taxonomy concept the query names, a name or number of an English query,
 #: in the document's own text), or one of its chunks is at least VECTOR_FLOOR similar to the
@@ -188,6 +192,8 @@ class SearchService:
         self.embedder = embedder if embedder is not None else load_embedder(settings)
         self._concepts = _ConceptCache(settings.db_path)
         # Thread counts are the process's, set by its entry point (search.runtime), not here.
+        self.timings = SearchTimings()
+        self._query_vectors = _QueryVectorCache(self.embedder, self.timings)
         if not settings.db_path.is_file():
             raise IndexError_(f"no store at {settings.db_path}: run `regionsok ingest` and `regionsok index` first")
         self._loaded = self._load()
@@ -259,53 +265,62 @@ class SearchService:
         loaded = self._loaded
         depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, (request.offset + request.k) * 20))
 
+        timings = self.timings
+        started = time.perf_counter()
         vector_ranking: list[tuple[int, float]] = []
         vector_floor = self.vector_floor
         if request.mode in ("hybrid", "vector"):
             allowed = None if filters.is_empty() else store.filtered_vec_ids(filters)
             if allowed is None or allowed.size:
-                q = self.embedder.encode_query([query])[0]
-                matches = loaded.index.search(q, depth, allowed=allowed)
-                vector_ranking = list(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
-                if loaded.background is not None and len(loaded.background):
-                    margin = self.vector_margin_known if _all_words_known(query) else self.vector_margin
-                    vector_floor = min(vector_floor, float((loaded.background @ q).mean()) + margin)
+                with timings.stage("embed"):
+                    q = self._query_vectors.vector(query)
+                with timings.stage("vector"):
+                    matches = loaded.index.search(q, depth, allowed=allowed)
+                    vector_ranking = list(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
+                    if loaded.background is not None and len(loaded.background):
+                        margin = self.vector_margin_known if _all_words_known(query) else self.vector_margin
+                        vector_floor = min(vector_floor, float((loaded.background @ q).mean()) + margin)
         keyword_rankings: list[tuple[str, list[tuple[int, float]], float]] = []
-        if request.mode in ("hybrid", "keyword"):
-            for kq in plan.keyword:
-                terms = self._discriminating_terms(kq.terms, store, loaded)
-                if terms:
-                    match = " OR ".join(terms)
-                    if kq.label.startswith("concept:"):
-                        ranking = self._concepts.ranking(store, match, depth, filters)
-                    else:
-                        ranking = store.keyword_search(match, depth, filters)
-                    keyword_rankings.append((kq.label, ranking, kq.weight))
+        with timings.stage("keyword"):
+            if request.mode in ("hybrid", "keyword"):
+                for kq in plan.keyword:
+                    terms = self._discriminating_terms(kq.terms, store, loaded)
+                    if terms:
+                        match = " OR ".join(terms)
+                        if kq.label.startswith("concept:"):
+                            ranking = self._concepts.ranking(store, match, depth, filters)
+                        else:
+                            ranking = store.keyword_search(match, depth, filters)
+                        keyword_rankings.append((kq.label, ranking, kq.weight))
+            # Only the floor reads which words a document names; "vector" mode has no floor.
+            per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, store, depth, filters)
 
-        rankings: list[tuple[str, list[tuple[int, float]], float]] = []
-        if request.mode in ("hybrid", "vector"):
-            rankings.append(("vector", vector_ranking, plan.vector_weight))
-        rankings += keyword_rankings
-        # Only the floor reads which words a document names; "vector" mode has no floor.
-        per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, store, depth, filters)
-        seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
-        rows = store.chunk_rows(list(seen | {v for chunks in per_word for v in chunks}))
-        docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
-        if per_word:
-            _mark_words_matched(docs, per_word, rows)
-        # "vector" mode ranks by similarity alone, for evaluating that side (and for the
-        # regions answer, which applies its own test of a passage): it has no floor.
-        ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
-                          if request.mode == "vector" or s.matches(vector_floor)),
-                         key=lambda item: (-item[1].score, item[0]))
-        info = store.document_briefs([doc_id for doc_id, _ in ordered])
-        ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
-        if request.sort == "date":  # the same result set, newest first (undated last, by relevance)
-            ordered.sort(key=lambda item: info[item[0]].published or "", reverse=True)
-        page = ordered[request.offset : request.offset + request.k]
-        hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
-        return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits,
-                              facets=_facets(info[doc_id] for doc_id, _ in ordered))
+        with timings.stage("fuse"):
+            rankings: list[tuple[str, list[tuple[int, float]], float]] = []
+            if request.mode in ("hybrid", "vector"):
+                rankings.append(("vector", vector_ranking, plan.vector_weight))
+            rankings += keyword_rankings
+            seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
+            rows = store.chunk_rows(list(seen | {v for chunks in per_word for v in chunks}))
+            docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
+            if per_word:
+                _mark_words_matched(docs, per_word, rows)
+            # "vector" mode ranks by similarity alone, for evaluating that side (and for the
+            # regions answer, which applies its own test of a passage): it has no floor.
+            ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
+                              if request.mode == "vector" or s.matches(vector_floor)),
+                             key=lambda item: (-item[1].score, item[0]))
+        with timings.stage("facets"):
+            info = store.document_briefs([doc_id for doc_id, _ in ordered])
+            ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
+            if request.sort == "date":  # the same result set, newest first (undated last, by relevance)
+                ordered.sort(key=lambda item: info[item[0]].published or "", reverse=True)
+            facets = _facets(info[doc_id] for doc_id, _ in ordered)
+        with timings.stage("fetch"):
+            page = ordered[request.offset : request.offset + request.k]
+            hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
+        timings.add("total", time.perf_counter() - started)
+        return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits, facets=facets)
 
 
     def _chunks_per_word(self, plan: QueryPlan, store: Store, depth: int,
@@ -350,6 +365,33 @@ def all_result_ids(service: SearchService, request: SearchRequest) -> list[str]:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+
+
+class _QueryVectorCache:
+    """The vectors of recent queries (a query stream repeats itself: paging, sorting, filters)."""
+
+    def __init__(self, embedder: Embedder, timings: SearchTimings, size: int = QUERY_VECTOR_CACHE_SIZE) -> None:
+        self._embedder = embedder
+        self._timings = timings
+        self._size = size
+        self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def vector(self, query: str) -> np.ndarray:
+        with self._lock:
+            found = self._vectors.get(query)
+            if found is not None:
+                self._vectors.move_to_end(query)
+        self._timings.count_query_cache(found is not None)
+        if found is not None:
+            return found
+        vector = self._embedder.encode_query([query])[0]
+        vector.setflags(write=False)  # shared between requests: nobody may change it
+        with self._lock:
+            self._vectors[query] = vector
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return vector
 
 
 class _ConceptCache:
