@@ -100,6 +100,7 @@ def test_nightly_index_stage_waits_for_a_manual_index(
     holder: tuple[Path, subprocess.Popen[str]], model_dir: Path,
 ) -> None:
     from app.jobs import _index
+    from search.indexer import IndexReport
 
     lock, child = holder
     data_dir = lock.parent.parent
@@ -124,4 +125,4 @@ def test_nightly_index_stage_waits_for_a_manual_index(
     stage.join(timeout=300)
 
     assert "error" not in outcome, outcome
-    assert isinstance(outcome.get("report"), dict)
+    assert isinstance(outcome.get("report"), IndexReport)
