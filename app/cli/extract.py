@@ -9,12 +9,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from app.cli import DataDirOption, use_data_dir
-from app.cli.progress import err_console
+from app.cli.inputs import InputPaths, JsonlOption, require_inputs
 from ingest.nlp import NlpInput
 from regionsok.errors import ConfigError
 from regionsok.records import FetchedPage, Rejected
@@ -98,17 +97,15 @@ def _jsonl_inputs(path: Path) -> Iterator[_Input | Rejected]:
 
 
 def extract(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.html/.htm/.pdf/.txt).")] = None,
-    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="A JSON Lines file of records.")] = None,
+    paths: InputPaths = None,
+    jsonl: JsonlOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Print what the Swedish NLP finds in each input as JSON Lines (no database needed)."""
     from ingest.nlp import extract_many
 
     use_data_dir(data_dir)
-    if not paths and jsonl is None:
-        err_console.print("[red]error:[/] give PATH... and/or --jsonl FILE (see --help)")
-        raise typer.Exit(2)
+    require_inputs(paths, jsonl)
     failed: list[Rejected] = []
     ids: list[str] = []
 

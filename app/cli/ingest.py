@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -11,7 +10,8 @@ import typer
 from rich.console import Console
 
 from app.cli import DataDirOption, use_data_dir
-from app.cli.progress import err_console, exit_on, progress_bar
+from app.cli.inputs import InputPaths, JsonlOption, require_inputs
+from app.cli.progress import exit_on, progress_bar
 from regionsok.errors import ConfigError
 from regionsok.store import open_store
 
@@ -33,8 +33,8 @@ listed with its reason), 2 on a usage error.
 
 
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.html/.htm/.pdf/.txt).")] = None,
-    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="A JSON Lines file of records.")] = None,
+    paths: InputPaths = None,
+    jsonl: JsonlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -43,9 +43,7 @@ def ingest(
     from ingest.pipeline import IngestReport, expand_paths, extract_pending, ingest_jsonl, ingest_paths
 
     use_data_dir(data_dir)
-    if not paths and jsonl is None:
-        err_console.print("[red]error:[/] give PATH... and/or --jsonl FILE (see --help)")
-        raise typer.Exit(2)
+    require_inputs(paths, jsonl)
     report = IngestReport()
     with open_store() as store:
         if paths:
