@@ -26,13 +26,13 @@ from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from api.schemas.common import Notice
 from regionsok.errors import QueryError
-from regionsok.records import DOCUMENT_KINDS, DocumentKind
+from regionsok.records import DOCUMENT_KINDS, DocumentKind, SearchFilters
 from regionsok.store import Store
 from regionsok.text import fold
 from search.hybrid import taxonomy_slugs
 from search.people import name_score
 from search.regions import county_code, county_spellings
-from search.service import SearchFilters, SearchRequest, validate_request
+from search.service import SearchRequest, validate_request
 
 if TYPE_CHECKING:
     from search.service import SearchRequest
@@ -67,20 +67,25 @@ def listed(values: list[str], what: str, hint: str | None = None) -> tuple[After
             raise ValueError(f"unknown {what} {value!r}; one of {shown} (see /openapi.json)")
         return value
 
-    return AfterValidator(check), WithJsonSchema({"type": "string", "enum": values})
+    return AfterValidator(check), WithJsonSchema(enum_schema(values))
+
+
+def enum_schema(values: list[str]) -> dict[str, object]:
+    """The JSON schema of a string that is one of ``values``."""
+    return {"type": "string", "enum": values}
 
 
 #: An optional day as it travels (absent = no bound): a string, never "date or null".
 DAY_SCHEMA = WithJsonSchema({"type": "string", "format": "date"})
 
 
-def repeatable(items: dict[str, object] | None = None) -> WithJsonSchema:
+def repeatable(values: list[str] | None = None) -> WithJsonSchema:
     """The schema of a repeatable query parameter: an array (absent = none), never "array or null".
 
     Schema checkers read "array or null" in a query string ambiguously (a lone value can be
     either), so the optional list is described as what travels: zero or more values.
     """
-    return WithJsonSchema({"type": "array", "items": items or {"type": "string"}})
+    return WithJsonSchema({"type": "array", "items": enum_schema(values) if values else {"type": "string"}})
 
 
 #: The county spellings the schema lists: codes, names, short names, "Region X", region names.
@@ -185,8 +190,7 @@ class SearchParams:
         return replace(self, organisation=tuple(dict.fromkeys(organisations)), person=tuple(dict.fromkeys(people)),
                        notices=tuple(notices))
 
-    @property
-    def empty(self) -> bool:
+    def nothing_can_match(self) -> bool:
         """True when a notice says nothing can match (no search needs to run).
 
         Raises QueryError when another filter is invalid: a mistyped county is a 422 even
@@ -199,10 +203,7 @@ class SearchParams:
         return True
 
     def to_request(self, *, k: int | None = None, offset: int | None = None) -> SearchRequest:
-        """The service's request. Raises QueryError for a reversed date range (see :meth:`resolved`)."""
-
-        if self.since and self.until and self.since > self.until:
-            raise QueryError(f"since ({self.since}) is after until ({self.until})")
+        """The service's request (its validation is the service's: ``validate_request``)."""
         filters = SearchFilters(
             counties=tuple(dict.fromkeys(county_code(c) for c in self.county)),
             kinds=self.kind,
@@ -235,7 +236,7 @@ def search_params(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")] = 1,
     county: Annotated[
         list[CountyValue] | None,
-        repeatable({"type": "string", "enum": list(county_spellings())}),
+        repeatable(list(county_spellings())),
         Query(description="County (län): SCB code or name; repeat for several.", examples=[["05"]]),
     ] = None,
     organisation: Annotated[
@@ -252,15 +253,15 @@ def search_params(
     ] = None,
     focus: Annotated[
         list[FocusValue] | None,
-        repeatable({"type": "string", "enum": FOCUS_SLUGS}),
+        repeatable(FOCUS_SLUGS),
         Query(description="Focus-area slug (see /facets).", examples=[["gambling"]]),
     ] = None,
     target: Annotated[
-        list[TargetValue] | None, repeatable({"type": "string", "enum": TARGET_SLUGS}),
+        list[TargetValue] | None, repeatable(TARGET_SLUGS),
         Query(description="Target-group slug."),
     ] = None,
     kind: Annotated[
-        list[DocumentKind] | None, repeatable({"type": "string", "enum": list(DOCUMENT_KINDS)}),
+        list[DocumentKind] | None, repeatable(list(DOCUMENT_KINDS)),
         Query(description="Document kind."),
     ] = None,
     since: Annotated[
@@ -271,7 +272,7 @@ def search_params(
     ] = None,
     lang: Annotated[
         Literal["sv", "en", "other"] | None,
-        WithJsonSchema({"type": "string", "enum": ["sv", "en", "other"]}),
+        WithJsonSchema(enum_schema(["sv", "en", "other"])),
         Query(description="Only documents in this language."),
     ] = None,
     sort: Annotated[

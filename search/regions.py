@@ -55,6 +55,8 @@ MAX_EVIDENCE = 3
 #: A document about this many counties or more whose sentences are mostly figures is a
 #: statistical comparison ("Så mycket lägger kommunerna på …"): it adds no county.
 COMPARISON_COUNTIES = 3
+#: What a regions question with neither a question nor a focus area is told.
+NO_QUESTION_MESSAGE = "give q (a question, e.g. 'gambling addiction') or focus (a focus-area slug)"
 #: Sentences with a percentage that make a text "statistics" (a press release about one
 #: measure quotes one or two figures; a comparison of counties quotes one per county).
 STATISTICS_SENTENCES = 3
@@ -296,7 +298,7 @@ def which_regions(
     elif query:
         slugs = match_focus(query)
     else:
-        raise QueryError("give q (a question, e.g. 'gambling addiction') or focus (a focus-area slug)")
+        raise QueryError(NO_QUESTION_MESSAGE)
 
     terms = _taxonomy_terms(slugs)
     # Documents labelled with *every* concept the question names ("mental health of young

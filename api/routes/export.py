@@ -39,7 +39,7 @@ def collect(searcher: SearcherDep, store: StoreDep, params: SearchParams, limit:
     """Up to ``limit`` results of the search, in rank order."""
     params = params.resolved(store)
     results: list[SearchResult] = []
-    while len(results) < limit and not params.empty:
+    while len(results) < limit and not params.nothing_can_match():
         size = min(MAX_K, limit - len(results))
         response = searcher.search(params.to_request(k=size, offset=len(results)))
         results.extend(result_of(hit) for hit in response.hits)

@@ -8,18 +8,17 @@ from fastapi import APIRouter, Query
 from pydantic import WithJsonSchema
 
 from api.deps import SearcherDep, StoreDep
-from api.filters import MAX_QUERY_CHARS, QUERY_EXAMPLES, listed, optional_query
+from api.filters import MAX_QUERY_CHARS, QUERY_EXAMPLES, enum_schema, listed, optional_query
 from api.schemas.common import ERROR_RESPONSES, Notice
 from api.schemas.regions import RegionCounty, RegionEvidence, RegionsAnswer
+from search.regions import NO_QUESTION_MESSAGE, concept_kinds, which_regions
 from search.regions import RegionsAnswer as Answer
-from search.regions import concept_kinds, which_regions
 
 router = APIRouter(tags=["regions"])
 #: A focus-area or target-group slug: the schema lists the taxonomy's.
 CONCEPT_SLUGS = sorted(concept_kinds())
 ConceptSlug = Annotated[str, *listed(CONCEPT_SLUGS, "focus area")]
-NO_QUESTION = Notice(parameter="q", value="",
-                     message="give q (a question, e.g. 'gambling addiction') or focus (a focus-area slug)")
+NO_QUESTION = Notice(parameter="q", value="", message=NO_QUESTION_MESSAGE)
 
 
 def answer_of(answer: Answer) -> RegionsAnswer:
@@ -58,7 +57,7 @@ def regions(
     ] = None,
     focus: Annotated[
         ConceptSlug | None,
-        WithJsonSchema({"type": "string", "enum": CONCEPT_SLUGS}),
+        WithJsonSchema(enum_schema(CONCEPT_SLUGS)),
         Query(description="A focus-area or target-group slug instead of q.", examples=["gambling"]),
     ] = None,
 ) -> RegionsAnswer:

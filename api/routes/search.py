@@ -39,7 +39,7 @@ def result_of(hit: Hit) -> SearchResult:
 def run_search(searcher: SearcherDep, store: StoreDep, params: SearchParams) -> SearchAnswer:
     """Run one page of a search and shape the answer (empty, with notices, when a filter cannot match)."""
     params = params.resolved(store)
-    if params.empty:
+    if params.nothing_can_match():
         return SearchAnswer(query=clean_query(params.q), language=detect_query_language(params.q), total=0,
                             page=params.page, k=params.k, results=[], facets=SearchFacets(),
                             notices=list(params.notices))

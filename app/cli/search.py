@@ -19,7 +19,8 @@ from regionsok.records import Hit
 from regionsok.settings import get_settings
 
 if TYPE_CHECKING:
-    from search.service import SearchFilters, SearchResponse
+    from regionsok.records import SearchFilters
+    from search.service import SearchResponse
 
 EPILOG = """
 Examples:
@@ -70,8 +71,8 @@ def search_filters(
     person: list[str] | None = None, focus: list[str] | None = None, target: list[str] | None = None,
 ) -> SearchFilters:
     """The filter options as the search stage's record (QueryError on a bad county or date)."""
+    from regionsok.records import SearchFilters
     from search.regions import county_code
-    from search.service import SearchFilters
 
     return SearchFilters(
         counties=tuple(county_code(c) for c in county or ()),

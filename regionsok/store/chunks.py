@@ -50,37 +50,35 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
     params: list[Any] = []
     if filters is None:
         return LIVE_DOCUMENTS, params
-    counties, kinds, since, until = filters.counties, filters.kinds, filters.since, filters.until
-    language, organisations, people = filters.language, filters.organisations, filters.people
-    focus_areas, target_groups = filters.focus_areas, filters.target_groups
+    counties = filters.counties
 
     def marks(values: Sequence[str]) -> str:
         return ",".join("?" * len(values))
 
-    if counties:
+    if filters.counties:
         clauses.append(
             f"(EXISTS (SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county' "
             f"AND f.value IN ({marks(counties)})) OR (d.county_code IN ({marks(counties)}) AND NOT EXISTS "
             f"(SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county')))"
         )
         params += [*counties, *counties]
-    if kinds:
-        clauses.append(f"d.kind IN ({marks(kinds)})")
-        params += list(kinds)
-    if since is not None:
+    if filters.kinds:
+        clauses.append(f"d.kind IN ({marks(filters.kinds)})")
+        params += list(filters.kinds)
+    if filters.since is not None:
         clauses.append("d.published >= ?")
-        params.append(since.isoformat())
-    if until is not None:
+        params.append(filters.since.isoformat())
+    if filters.until is not None:
         clauses.append("d.published <= ?")
-        params.append(until.isoformat())
-    if language is not None:
+        params.append(filters.until.isoformat())
+    if filters.language is not None:
         clauses.append("d.language = ?")
-        params.append(language)
+        params.append(filters.language)
     for facet, values, folded in (
-        ("organisation", organisations, True),
-        ("person", people, True),
-        ("focus_area", focus_areas, False),
-        ("target_group", target_groups, False),
+        ("organisation", filters.organisations, True),
+        ("person", filters.people, True),
+        ("focus_area", filters.focus_areas, False),
+        ("target_group", filters.target_groups, False),
     ):
         if values:
             column = "norm" if folded else "value"

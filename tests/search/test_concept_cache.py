@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from regionsok.records import SearchFilters
 from regionsok.settings import Settings
-from search.service import SearchFilters, SearchRequest, SearchService
+from search.service import SearchRequest, SearchService
 
 AGREEMENT = "000"  # Östergötland (05): the agreement release listing Spelberoende
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from regionsok.errors import QueryError
-from search.service import SearchFilters, SearchRequest
+from regionsok.records import SearchFilters
+from search.service import SearchRequest
 
 AGREEMENT = "000"  # Östergötland: the agreement release listing Spelberoende, Självmordsförebyggande …
 PRIMARY_CARE = "004"  # Östergötland: "Stärker primärvården med 30 miljoner" (2019-11-12)
