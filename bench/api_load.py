@@ -13,9 +13,21 @@ to the model's dimension and normalised), added through the real indexer, so the
 index (HNSW above `exact_index_max`), FTS5 table and store have the size a 100k-chunk
 deployment has. Queries are still embedded by the real model on every request.
 
+``--fresh`` makes every request a query never seen before (a taxonomy concept's label with a
+random word from the corpus): nothing is cached, neither the query vector nor anything a
+concept's ranking could keep; ``max_over_p50`` then says what the slowest query paid.
+
+Memory: each server process's resident set split into private (``anon``: what it allocated)
+and file-backed pages (``file``: the memory-mapped vectors and keyword postings, shared by
+every worker through the page cache) and its proportional share (``pss``), beside the size
+of the raw vectors (chunks × dimension × 4 bytes).
+
+``--quality`` also scores the dev set (bench/eval_search.py's figures: nDCG@10 per language,
+result-set precision) with the same code, so each latency figure has its quality beside it.
+
 Usage:
     python bench/api_load.py [--data-dir DIR] [--chunks 100000] [--clients 8] [--seconds 30]
-                             [--backend torch|onnx-int8|openvino-int8] [--workers 1]
+                             [--backend torch|onnx-int8|openvino-int8] [--workers 1] [--fresh] [--quality]
 
 The data directory (default: a fresh temporary one) is reused when it already holds at
 least ``--chunks`` chunks, so a second run only measures.
@@ -210,7 +222,49 @@ def _stage_means(before: dict[str, dict[str, float]], after: dict[str, dict[str,
     return out
 
 
-def run_load(base: str, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
+def fresh_queries(seed: int) -> Any:
+    """An endless stream of queries never asked before: a concept's label and a corpus word."""
+    from ingest.nlp.taxonomy import load_taxonomy
+
+    labels = [c.label_sv for c in load_taxonomy().concepts.values()]
+    labels += [c.label_en for c in load_taxonomy().concepts.values() if c.label_en]
+    vocab, _ = _vocabulary()
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    while True:
+        query = f"{rng.choice(labels)} {rng.choice(vocab).lower()}"
+        if query not in seen:
+            seen.add(query)
+            yield query
+
+
+def server_memory(pid: int) -> list[dict[str, Any]]:
+    """Resident memory (MB) of the server process and its workers: private, file-backed, PSS."""
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    out = []
+    for p in pids:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+        except OSError:
+            continue
+
+        def field(text: str, name: str) -> float:
+            for line in text.splitlines():
+                if line.startswith(name + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+            return 0.0
+
+        out.append({"pid": p, "anon_mb": field(status, "RssAnon"), "file_mb": field(status, "RssFile"),
+                    "pss_mb": field(rollup, "Pss")})
+    return out
+
+
+def run_load(base: str, clients: int, seconds: float, warmup: float, fresh: bool = False) -> dict[str, Any]:
     """Closed-loop load with ``clients`` threads; latencies of requests after the warm-up."""
     import httpx
 
@@ -224,9 +278,10 @@ def run_load(base: str, clients: int, seconds: float, warmup: float) -> dict[str
     def client(number: int) -> None:
         nonlocal errors
         rng = random.Random(number)
+        stream = fresh_queries(number) if fresh else None
         with httpx.Client(base_url=base, timeout=60) as http:
             while (now := time.monotonic()) < stop:
-                params: dict[str, Any] = {"q": rng.choice(QUERIES), "k": 10}
+                params: dict[str, Any] = {"q": next(stream) if stream else rng.choice(QUERIES), "k": 10}
                 if rng.random() < 0.3:
                     params["county"] = rng.choice(COUNTIES)
                 try:
@@ -255,8 +310,34 @@ def run_load(base: str, clients: int, seconds: float, warmup: float) -> dict[str
         "requests_per_s": round(len(latencies) / seconds, 2),
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "max_ms": round(latencies[-1] * 1000, 1) if latencies else 0.0,
+        "max_over_p50": round(latencies[-1] / latencies[len(latencies) // 2], 2) if latencies else 0.0,
         "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
     }
+
+
+def dev_quality(model: str | None, backend: str | None) -> dict[str, Any]:
+    """bench/eval_search.py's dev-set figures with this checkout's code."""
+    from search.evaluation import (
+        build_dev_corpus,
+        evaluate,
+        labels_by_doc_id,
+        load_dev_queries,
+        result_set_quality,
+    )
+    from search.service import SearchService
+
+    corpus = FIXTURES / "search" / "dev_corpus.jsonl"
+    with tempfile.TemporaryDirectory(prefix="regionsok-load-quality-") as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data", embedding_model=model, embedding_backend=backend or "auto")
+        build_dev_corpus(settings, FIXTURES / "html", FIXTURES / "pdf", corpus)
+        service = SearchService(settings)
+        labels = labels_by_doc_id(settings, corpus)
+        queries = load_dev_queries(FIXTURES / "search" / "dev_queries.jsonl")
+        ndcg = evaluate(service, queries, labels, modes=("hybrid",))
+        return {"ndcg@10": {lang: by_mode["hybrid"] for lang, by_mode in ndcg.items()},
+                "result_set_precision": result_set_quality(service, queries, labels)["precision"]}
 
 
 def main() -> None:
@@ -269,6 +350,8 @@ def main() -> None:
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="the server's query-embedding backend (default: REGIONSOK_EMBEDDING_BACKEND or torch)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
+    parser.add_argument("--fresh", action="store_true", help="every request a query never asked before")
+    parser.add_argument("--quality", action="store_true", help="also score the dev set with this code")
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -319,8 +402,9 @@ def main() -> None:
         health = _wait_ready(base, proc)
         load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
         stages_before = _stage_counts(base)
-        result = run_load(base, args.clients, args.seconds, args.warmup)
+        result = run_load(base, args.clients, args.seconds, args.warmup, fresh=args.fresh)
         result["stage_mean_ms"] = _stage_means(stages_before, _stage_counts(base))
+        result["memory"] = server_memory(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -342,7 +426,11 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "build_seconds": build_seconds,
+        "fresh_queries": args.fresh,
+        "raw_vectors_mb": round((health.get("index", {}).get("vectors") or 0) * (health.get("index", {}).get("dim") or 0)
+                                * 4 / 2**20, 1),
         **result,
+        **({"quality": dev_quality(model, args.backend)} if args.quality else {}),
     }))
 
 

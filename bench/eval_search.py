@@ -11,6 +11,8 @@ Prints one JSON object: ``{"ndcg@10": {"sv": {"keyword", "vector", "hybrid"}, "e
 inside ``total`` / everything inside it, and / every graded document) and, for comparison, ``plain_rrf_ndcg@10``: language-blind classic RRF (k=60) of the vectors
 and the query's own words;
 ``--per-query`` adds every query's figures (to see what a change helped or hurt).
+``--rankings FILE`` writes every query's ranked document ids and totals (each mode, and
+hybrid under a county and a kind filter) as JSON, to compare two implementations' orders.
 
 ``--set DIR`` scores a labelled set in the shared format instead (DIR/docs.jsonl ingested as
 text records, DIR/queries.jsonl with topic, person and region_aggregate queries): topic
@@ -61,6 +63,25 @@ QUERIES = FIXTURES / "search" / "dev_queries.jsonl"
 CORPUS = FIXTURES / "search" / "dev_corpus.jsonl"
 
 
+def write_rankings(service: SearchService, queries: list[str], path: Path) -> None:
+    """Each query's document ids in order and its total, per mode and under two filters."""
+    from regionsok.records import SearchFilters
+
+    variants: dict[str, tuple[str, SearchFilters]] = {
+        mode: (mode, SearchFilters()) for mode in MODES}
+    variants["hybrid county=07"] = ("hybrid", SearchFilters(counties=("07",)))
+    variants["hybrid kind=press_release"] = ("hybrid", SearchFilters(kinds=("press_release",)))
+    out = {}
+    for query in queries:
+        for name, (mode, filters) in variants.items():
+            response = service.search(SearchRequest(query=query, k=10, mode=mode, filters=filters))
+            # URLs, not ids: a local file's id depends on the checkout's path, its URL less so.
+            out[f"{query} | {name}"] = {"ids": [h.url.replace(REPO.as_uri(), "") for h in response.hits],
+                                        "total": response.total,
+                                        "facets": response.facets}
+    path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     settings = Settings(data_dir=data_dir, embedding_model=str(args.model_dir), embedding_backend=args.backend)
     apply_process_settings(settings, "build")
@@ -90,6 +111,8 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
                 row[mode] = round(ndcg_at_k([labels.get(h.doc_id, h.doc_id) for h in hits], q.relevant), 4)
             rows.append(row)
         result["per_query"] = rows
+    if args.rankings:
+        write_rankings(service, [q.query for q in queries], args.rankings)
     return result
 
 
@@ -106,6 +129,8 @@ def run_set(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     queries = load_set_queries(args.set / "queries.jsonl")
     with Store.open(settings.db_path) as store:
         figures = set_quality(service, store, queries, labels)
+    if args.rankings:
+        write_rankings(service, [q.query for q in queries if q.query], args.rankings)
     return {"bench": "eval_search", "set": str(args.set), "backend": service.embedder.backend,
             "set_sha256": file_digest((args.set / "docs.jsonl", args.set / "queries.jsonl")),
             "documents": len(labels), "queries": len(queries), **figures}
@@ -118,6 +143,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, help="Score a labelled set in the shared format (docs.jsonl, queries.jsonl).")
     parser.add_argument("--data-dir", type=Path, help="Keep the indexed dev corpus here (reused next time).")
     parser.add_argument("--per-query", action="store_true", help="Also print each query's nDCG@10.")
+    parser.add_argument("--rankings", type=Path, help="Write every query's ranked ids (to compare implementations).")
     args = parser.parse_args()
     work = run_set if args.set else run
     if args.data_dir:

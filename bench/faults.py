@@ -125,6 +125,7 @@ def store_urls(data_dir: Path) -> set[str]:
 def check(data_dir: Path, expected_urls: set[str], *, indexed: bool) -> Health:
     """Integrity, lost documents and duplicates of one data directory (see the module docstring)."""
     from search.indexer import current_generation, load_generation
+    from search.keyword import KeywordIndex
 
     notes: list[str] = []
     with _db(data_dir) as conn:
@@ -141,10 +142,8 @@ def check(data_dir: Path, expected_urls: set[str], *, indexed: bool) -> Health:
         if indexed:
             unindexed = _one(conn, "SELECT count(*) FROM documents WHERE removed_at IS NULL "
                                    "AND indexed_sha256 IS NOT sha256")
-            fts_extra = _one(conn, "SELECT count(*) FROM chunks_fts_docsize") - _one(conn, "SELECT count(*) FROM chunks")
             chunk_ids = np.fromiter((r[0] for r in conn.execute("SELECT vec_id FROM chunks")), dtype=np.int64)
             lost += unindexed
-            duplicates += max(fts_extra, 0)
             if unindexed:
                 notes.append(f"{unindexed} documents not indexed")
     index_loads, version = True, None
@@ -160,6 +159,15 @@ def check(data_dir: Path, expected_urls: set[str], *, indexed: bool) -> Health:
             duplicates += (vectors.size - np.unique(vectors).size) + orphan_vectors
             if without_vector or orphan_vectors:
                 notes.append(f"{without_vector} chunks without vector, {orphan_vectors} orphan vectors")
+            # The keyword index holds exactly the generation's vectors: no chunk missing, none twice.
+            keyword = KeywordIndex.load(generation.path)
+            assert keyword is not None, "the generation has no keyword index"
+            rows = np.concatenate([s.vec_ids[live] for s, live in zip(keyword.segments, keyword.live, strict=True)])
+            without_keyword = np.setdiff1d(vectors, rows).size
+            lost += without_keyword
+            duplicates += (rows.size - np.unique(rows).size) + np.setdiff1d(rows, vectors).size
+            if without_keyword:
+                notes.append(f"{without_keyword} chunks without keyword postings")
         except Exception as err:  # any failure to load is what this check reports
             index_loads = False
             notes.append(f"index does not load: {type(err).__name__}: {err}")

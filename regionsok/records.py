@@ -39,7 +39,7 @@ COUNTY_CODES: tuple[str, ...] = (
 def document_counties(facets: dict[str, list[str]], county_code: str | None) -> list[str]:
     """The counties a document concerns: its NLP county facets, else its source's county.
 
-    The same rule as the county filter's SQL (``regionsok.store.chunks._filter_sql``).
+    The same rule as the county filter (``search.catalog.Catalog``).
     """
     return list(facets.get("county") or ([county_code] if county_code else []))
 

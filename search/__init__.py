@@ -1,4 +1,4 @@
-"""Search stage: documents become chunks, embeddings, FAISS + FTS5 indexes, and answers."""
+"""Search stage: documents become chunks, embeddings, FAISS and keyword indexes, and answers."""
 
 import logging
 

@@ -192,6 +192,15 @@ def plan_query(text: str, language: str | None = None,
                      highlight=tuple(dict.fromkeys(highlight)))
 
 
+def concept_expressions() -> tuple[str, ...]:
+    """Every keyword expression a taxonomy concept can add to a query (the keyword index
+    precomputes their postings, so a concept ranking reads a few lists at search time)."""
+    taxonomy = load_taxonomy()
+    return tuple(dict.fromkeys(
+        e for concept in taxonomy.concepts.values() for term in concept.swedish_terms()
+        if (e := _concept_expression(term))))
+
+
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 

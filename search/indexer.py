@@ -8,10 +8,11 @@ Crash safety is the design constraint (a nightly job can be killed at any point)
    vectors of removed/changed chunks, embed and add the new chunks (unchanged chunks keep
    their vectors: chunk ids are content hashes).
 3. Write the whole index as a new generation directory ``gen-NNNNNN`` (temporary name,
-   fsync, rename), then swap the pointer file ``CURRENT`` with ``os.replace``: a reader
+   fsync, rename): the vectors, and the keyword index (``search.keyword``: the previous
+   generation's segments hard-linked, one new segment for the new chunks, dead-row masks
+   for removed ones). Then swap the pointer file ``CURRENT`` with ``os.replace``: a reader
    sees either the old generation or the new one, never a half-written file.
-4. Only then, in one SQLite transaction, write the chunk rows, the FTS5 rows and
-   ``documents.indexed_sha256``.
+4. Only then, in one SQLite transaction, write the chunk rows and ``documents.indexed_sha256``.
 
 A SIGKILL before (4) leaves the hashes unchanged, so the next run redoes the same work.
 Every run also reconciles the loaded index with the ``chunks`` table (vectors with no
@@ -45,6 +46,8 @@ from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import NewChunk
 from search.chunking import chunk_document
+from search.hybrid import concept_expressions
+from search.keyword import KeywordIndex, expressions_key, write_keyword_index
 from search.normalize import NORMALIZER_VERSION, normalize
 from search.vector import VectorIndex, load_index, new_index
 
@@ -74,6 +77,9 @@ class IndexReport:
     index_kind: str = "flat"
     seconds: float = 0.0
     chunks_reused: int = 0  # embedded by an earlier run that was killed before it published
+    keyword_rows: int = 0  # chunks in the keyword index
+    keyword_added: int = 0  # rows this run wrote (all of them when it rebuilt)
+    keyword_rebuilt: bool = False  # one new segment instead of the previous ones plus a new one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,20 +134,30 @@ def _fsync_dir(path: Path) -> None:
 
 def _fsync_tree(path: Path) -> None:
     for child in path.iterdir():
+        if child.is_dir():
+            _fsync_tree(child)
+            continue
         with open(child, "rb") as fh:
             os.fsync(fh.fileno())
     _fsync_dir(path)
 
 
 def publish_generation(index_dir: Path, index: VectorIndex, version: int, model: str,
-                       progress: Progress | None = None) -> Generation:
-    """Write ``index`` as generation ``version`` and atomically make it current."""
+                       progress: Progress | None = None,
+                       write_more: Callable[[Path], None] | None = None) -> Generation:
+    """Write ``index`` as generation ``version`` and atomically make it current.
+
+    ``write_more(staging)`` adds the generation's other files (the keyword index) before it
+    is made durable and renamed into place.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{version:06d}"
     staging = index_dir / f".{name}.tmp-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
     index.save(staging)
+    if write_more is not None:
+        write_more(staging)
     meta = {"version": version, "model": model, "dim": index.dim, "vectors": len(index), "kind": index.kind,
             "normalizer": NORMALIZER_VERSION, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     (staging / GENERATION_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -188,8 +204,9 @@ def collect_garbage(index_dir: Path) -> int:
     return removed
 
 
-def load_generation(generation: Generation) -> VectorIndex:
-    return load_index(generation.path)
+def load_generation(generation: Generation, *, mapped: bool = False) -> VectorIndex:
+    """The generation's vector index (``mapped``: read-only, memory-mapped, for searching)."""
+    return load_index(generation.path, mapped=mapped)
 
 
 def index_lock(index_dir: Path, wait_seconds: float = 0.0) -> AbstractContextManager[None]:
@@ -263,11 +280,33 @@ def update_index(
             logger.info("embedding chunks", extra={"chunks": len(to_embed), "documents": len(plans)})
         chunks_embedded = _embed_into(index, embedder, to_embed, settings.embedding_batch_size * 8, progress, store)
 
-        if not plans and current is not None and not orphans.size and not missing.size:
+        expressions = concept_expressions()
+        previous_keyword = KeywordIndex.load(current.path) if current else None
+        keyword_current = previous_keyword is not None and (
+            previous_keyword.manifest.get("normalizer") == NORMALIZER_VERSION
+            and previous_keyword.manifest.get("expressions") == expressions_key(expressions))
+        keyword_report = None
+        if not plans and current is not None and not orphans.size and not missing.size and keyword_current:
             report_version = current.version
         else:
             report_version = max(current.version if current else 0, _max_version(index_dir)) + 1
-            publish_generation(index_dir, index, report_version, embedder.name, progress)
+            new_norms = {c.vec_id: c.norm for p in plans for c in p.new}
+
+            def norms(vec_ids: list[int]) -> dict[int, str]:
+                found = {v: new_norms[v] for v in vec_ids if v in new_norms}
+                found.update(store.chunk_norms([v for v in vec_ids if v not in new_norms]))
+                return found
+
+            def write_keyword(staging: Path) -> None:
+                nonlocal keyword_report
+                keyword_report = write_keyword_index(
+                    staging, previous_keyword, index.ids(), norms, expressions, NORMALIZER_VERSION,
+                    f"seg-{report_version:06d}")
+                logger.info("keyword index written", extra={"rows": keyword_report.rows, "added": keyword_report.added,
+                                                            "segments": keyword_report.segments,
+                                                            "rebuilt": keyword_report.rebuilt})
+
+            publish_generation(index_dir, index, report_version, embedder.name, progress, write_keyword)
             with store.transaction():
                 for plan in plans:
                     store.replace_document_chunks(plan.doc_id, plan.keep, plan.new)
@@ -288,6 +327,9 @@ def update_index(
         vectors=len(index),
         index_kind=index.kind,
         seconds=round(time.monotonic() - started, 3),
+        keyword_rows=keyword_report.rows if keyword_report else (len(previous_keyword) if previous_keyword else 0),
+        keyword_added=keyword_report.added if keyword_report else 0,
+        keyword_rebuilt=keyword_report.rebuilt if keyword_report else False,
     )
     logger.info("index updated", extra=report.to_json())
     return report

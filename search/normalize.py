@@ -1,6 +1,6 @@
 """Swedish normalisation for the keyword index, shared by indexing and querying.
 
-FTS5's own tokenizers know no Swedish morphology, so we hand it pre-normalised text:
+Generic tokenizers (FTS5's, tantivy's) know no Swedish morphology, so the keyword index gets pre-normalised text:
 every word is lemmatised (simplemma) and then stemmed (Snowball Swedish). Either alone is
 not enough: Snowball maps "spelberoende" and "spelberoendet" to different stems, and
 simplemma does not know every inflected compound; lemma-then-stem makes

@@ -6,23 +6,29 @@ once; ``search(SearchRequest)`` then answers in milliseconds plus one query embe
 How a query is answered:
 
 1. Validate it (``QueryError`` on an empty query or a bad filter value).
-2. Hand the filters (a :class:`SearchFilters` record) to the store, which builds its own SQL. It
-   restricts the FTS5 keyword search inside SQL and lists the vector ids the FAISS search
-   may return, so filtering happens *before* ranking: a filtered query still gets its best
-   ``k`` documents, not the survivors of an unfiltered top ``k``.
+2. Resolve the filters (a :class:`SearchFilters` record) with the catalog (``search.catalog``:
+   the live documents' filter columns as arrays) to the rows the keyword index may rank and
+   the vector ids FAISS may return, so filtering happens *before* ranking: a filtered query
+   still gets its best ``k`` documents, not the survivors of an unfiltered top ``k``.
 3. Rank chunks twice: by vector similarity and by BM25 over the Swedish-normalised text
-   (``search.hybrid.plan_query`` decides the keyword expression, the taxonomy expansion of
-   English queries and the fusion weights for the query's language).
+   (``search.keyword``; ``search.hybrid.plan_query`` decides the keyword expressions, the
+   taxonomy expansion of English queries and the fusion weights for the query's language).
 4. Group chunks by document (a document's rank in a list is its best chunk's rank) and
    fuse the two document rankings with weighted reciprocal rank fusion; each document keeps
    the chunk that scored best as its snippet source.
 5. Keep only the documents that match the query (RELEVANCE below): ``total`` and the facet
    counts (county, focus area, kind, year) are over those results, not just the page shown,
-   and a query nothing matches has none.
+   and a query nothing matches has none. Only the page shown is read from the store.
 
 The index generation can change under a running server (the nightly job publishes a new
 one): ``reload_if_changed()`` is a cheap ``stat`` of the pointer file and swaps the new
-generation in without a restart. Each thread gets its own SQLite connection.
+generation in without a restart. The catalog is read again when the store changes (a new
+extraction, a removed document): at once for an index of up to CATALOG_SYNC_MAX chunks,
+in the background above it (searches meanwhile use the previous one).
+
+Searches run concurrently: the loaded generation and catalog are immutable arrays, each
+thread has its own SQLite connection, and only the query embedding takes a lock (a fast
+tokenizer is not safe to share between threads).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -43,6 +49,7 @@ from regionsok.errors import IndexError_, QueryError
 from regionsok.records import COUNTY_CODES, DOCUMENT_KINDS, Chunk, DocumentBrief, Hit, SearchFilters
 from regionsok.settings import Settings
 from regionsok.store import Store
+from search.catalog import Catalog
 from search.embedding import Embedder, load_embedder
 from search.hybrid import (
     RRF_K,
@@ -55,6 +62,7 @@ from search.hybrid import (
     weighted_rrf,
 )
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
+from search.keyword import KeywordIndex
 from search.normalize import known, tokenize
 from search.normalize import words as words_as_written
 from search.timings import SearchTimings
@@ -74,17 +82,16 @@ MIN_CANDIDATES = 200
 MAX_CANDIDATES = 20_000  # deep pages are approximate beyond this; nobody reads page 500
 #: In a large index a word found in more than this share of all chunks ("kommun", "psykisk"
 #: in a corpus about psychiatry) is left out of keyword rankings: its BM25 weight is close to
-#: nothing, yet ranking it means scoring most of the FTS5 table (measured: ~200 ms a query at
+#: nothing, yet ranking it means scoring most of the keyword postings (measured with FTS5: ~200 ms a query at
 #: 133k chunks, bench/api_load.py). The vector ranking still sees it. Small indexes keep
 #: every word, so their rankings are exactly BM25's.
 COMMON_TERM_SHARE = 0.25
 COMMON_TERM_MIN_CHUNKS = 20_000
-#: Keyword rankings of taxonomy concepts kept per index generation. A concept's expansion
-#: ORs a dozen prefix terms ("missbruk"* OR "beroend"* OR "alkohol"* …) and is the same for
-#: every query that names the concept, in either language ("spelberoende", "gambling
-#: addiction", "spel om pengar"); ranking it was 60 % of a search at 133k chunks (up to
-#: 470 ms, bench/api_load.py). Few concepts × filter combinations: a small cache holds them.
-CONCEPT_CACHE_SIZE = 512
+#: Filters resolved to row masks, kept per catalog (a query stream repeats its filters).
+FILTER_CACHE_SIZE = 64
+#: Up to this many chunks the catalog is re-read inside the search that first sees the
+#: store changed (tens of milliseconds); above it, in the background.
+CATALOG_SYNC_MAX = 100_000
 #: Query vectors kept (384 floats each: 256 of them are 0.4 MB).
 QUERY_VECTOR_CACHE_SIZE = 256
 #: RELEVANCE: a document is a result only when it matches the query: a keyword ranking found
@@ -148,13 +155,51 @@ class _Loaded:
 
     generation: Generation
     index: VectorIndex
+    keyword: KeywordIndex
     signature: tuple[int, int] | None
-    term_chunks: dict[str, int] = field(default_factory=dict)  # token → chunks containing it
+    term_chunks: dict[str, int] = field(default_factory=dict)  # term → live chunks holding it
     background: np.ndarray | None = None  # a fixed sample of indexed vectors (see VECTOR_MARGIN)
+
+
+class _View:
+    """A catalog joined with a generation: which document each keyword row belongs to."""
+
+    def __init__(self, loaded: _Loaded, catalog: Catalog, db_signature: tuple[Any, ...]) -> None:
+        self.loaded = loaded
+        self.catalog = catalog
+        self.db_signature = db_signature
+        keyword = loaded.keyword
+        # Per keyword segment: each row's document index, len(catalog) for "none" (masks get a
+        # False slot there), so a document mask turns into a row mask with one gather.
+        none = len(catalog)
+        self.row_docs = [np.where(d >= 0, d, none) for d in (catalog.documents_of(s.vec_ids) for s in keyword.segments)]
+        self._filters: OrderedDict[SearchFilters, tuple[list[np.ndarray], np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def filtered(self, filters: SearchFilters) -> tuple[list[np.ndarray], np.ndarray]:
+        """(keyword row mask per segment, allowed vector ids) of the chunks ``filters`` admits."""
+        with self._lock:
+            found = self._filters.get(filters)
+            if found is not None:
+                self._filters.move_to_end(filters)
+                return found
+        documents = np.append(self.catalog.document_mask(filters), False)
+        keyword = self.loaded.keyword
+        masks = [documents[row_docs] & live for row_docs, live in zip(self.row_docs, keyword.live, strict=True)]
+        allowed = keyword.vec_ids[np.concatenate(masks)] if masks else np.empty(0, np.int64)
+        for mask in masks:
+            mask.setflags(write=False)
+        allowed.setflags(write=False)
+        with self._lock:
+            self._filters[filters] = (masks, allowed)
+            while len(self._filters) > FILTER_CACHE_SIZE:
+                self._filters.popitem(last=False)
+        return masks, allowed
 
 
 @dataclass(slots=True)
 class _DocScore:
+    doc_index: int = -1  # in the catalog
     score: float = 0.0
     best_chunk: int = -1
     best_chunk_score: float = float("-inf")
@@ -190,13 +235,14 @@ class SearchService:
         self._local = threading.local()
         self._reload_lock = threading.Lock()
         self.embedder = embedder if embedder is not None else load_embedder(settings)
-        self._concepts = _ConceptCache(settings.db_path)
+        self._view_lock = threading.Lock()
+        self._refreshing = False
         # Thread counts are the process's, set by its entry point (search.runtime), not here.
         self.timings = SearchTimings()
         self._query_vectors = _QueryVectorCache(self.embedder, self.timings)
         if not settings.db_path.is_file():
             raise IndexError_(f"no store at {settings.db_path}: run `regionsok ingest` and `regionsok index` first")
-        self._loaded = self._load()
+        self._current_view = self._new_view(self._load())
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -214,10 +260,55 @@ class SearchService:
         if generation.model != self.embedder.name:
             logger.warning("index built with model %s, queries embedded with %s", generation.model,
                            self.embedder.name)
-        index = load_generation(generation)
-        logger.info("search index loaded", extra={"index_version": generation.version, "vectors": len(index)})
-        return _Loaded(generation=generation, index=index, signature=signature,
+        index = load_generation(generation, mapped=True)
+        keyword = KeywordIndex.load(generation.path)
+        if keyword is None:
+            raise IndexError_(f"index generation {generation.version} has no keyword index (an older Regionsök "
+                              "wrote it): run `regionsok index` once to add it")
+        logger.info("search index loaded", extra={"index_version": generation.version, "vectors": len(index),
+                                                  "keyword_rows": len(keyword)})
+        return _Loaded(generation=generation, index=index, keyword=keyword, signature=signature,
                        background=index.sample(BACKGROUND_SAMPLE))
+
+    @property
+    def _loaded(self) -> _Loaded:
+        return self._current_view.loaded
+
+    def _new_view(self, loaded: _Loaded) -> _View:
+        signature = _database_signature(self.settings.db_path)  # before reading: a later write is seen next time
+        return _View(loaded, Catalog.load(self._store()), signature)
+
+    def _view(self) -> _View:
+        """The catalog view of the served generation, re-read when the store changed."""
+        view = self._current_view
+        if view.db_signature == _database_signature(self.settings.db_path):
+            return view
+        if len(view.catalog.chunk_vec_ids) > CATALOG_SYNC_MAX:
+            self._refresh_in_background(view.loaded)
+            return view
+        with self._view_lock:
+            if self._current_view is view:  # nobody refreshed it meanwhile
+                self._current_view = self._new_view(view.loaded)
+            return self._current_view
+
+    def _refresh_in_background(self, loaded: _Loaded) -> None:
+        with self._view_lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+
+        def refresh() -> None:
+            try:
+                view = self._new_view(loaded)
+                with self._view_lock:
+                    if self._loaded is loaded:  # not replaced by a newer generation meanwhile
+                        self._current_view = view
+            except Exception:  # a failed refresh keeps the previous catalog serving
+                logger.exception("catalog refresh failed")
+            finally:
+                self._refreshing = False
+
+        threading.Thread(target=refresh, name="catalog-refresh", daemon=True).start()
 
     def reload_if_changed(self) -> bool:
         """Swap in a newer index generation if one was published; True when it did."""
@@ -228,7 +319,9 @@ class SearchService:
                 return False
             loaded = self._load()
             changed = loaded.generation.version != self._loaded.generation.version
-            self._loaded = loaded
+            view = self._new_view(loaded)
+            with self._view_lock:
+                self._current_view = view  # one reference: generation and catalog together
             return changed
 
     def _store(self) -> Store:
@@ -249,6 +342,8 @@ class SearchService:
             "vectors": len(loaded.index),
             "index_version": loaded.generation.version,
             "index_kind": loaded.index.kind,
+            "keyword_rows": len(loaded.keyword),
+            "keyword_segments": len(loaded.keyword.segments),
             "model": self.embedder.name,
             "backend": self.embedder.backend,
             "backend_setting": self.settings.embedding_backend,  # "auto": the fastest here
@@ -261,70 +356,76 @@ class SearchService:
         """Answer one request (see the module docstring for how)."""
         query, filters = validate_request(request)
         plan = plan_query(query, weights=self.fusion)
-        store = self._store()
-        loaded = self._loaded
+        view = self._view()
+        loaded = view.loaded
         depth = min(MAX_CANDIDATES, max(MIN_CANDIDATES, (request.offset + request.k) * 20))
 
         timings = self.timings
         started = time.perf_counter()
+        masks: list[np.ndarray] | None = None
+        allowed: np.ndarray | None = None
+        with timings.stage("filter"):  # recorded for every search, so each stage counts the same searches
+            if not filters.is_empty():
+                masks, allowed = view.filtered(filters)
         vector_ranking: list[tuple[int, float]] = []
         vector_floor = self.vector_floor
-        if request.mode in ("hybrid", "vector"):
-            allowed = None if filters.is_empty() else store.filtered_vec_ids(filters)
-            if allowed is None or allowed.size:
-                with timings.stage("embed"):
-                    q = self._query_vectors.vector(query)
-                with timings.stage("vector"):
-                    matches = loaded.index.search(q, depth, allowed=allowed)
-                    vector_ranking = list(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
-                    if loaded.background is not None and len(loaded.background):
-                        margin = self.vector_margin_known if _all_words_known(query) else self.vector_margin
-                        vector_floor = min(vector_floor, float((loaded.background @ q).mean()) + margin)
+        if request.mode in ("hybrid", "vector") and (allowed is None or allowed.size):
+            with timings.stage("embed"):
+                q = self._query_vectors.vector(query)
+            with timings.stage("vector"):
+                matches = loaded.index.search(q, depth, allowed=allowed)
+                vector_ranking = list(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
+                if loaded.background is not None and len(loaded.background):
+                    margin = self.vector_margin_known if _all_words_known(query) else self.vector_margin
+                    vector_floor = min(vector_floor, float((loaded.background @ q).mean()) + margin)
         keyword_rankings: list[tuple[str, list[tuple[int, float]], float]] = []
         with timings.stage("keyword"):
             if request.mode in ("hybrid", "keyword"):
                 for kq in plan.keyword:
-                    terms = self._discriminating_terms(kq.terms, store, loaded)
+                    terms = self._discriminating_terms(kq.terms, loaded)
                     if terms:
-                        match = " OR ".join(terms)
-                        if kq.label.startswith("concept:"):
-                            ranking = self._concepts.ranking(store, match, depth, filters)
-                        else:
-                            ranking = store.keyword_search(match, depth, filters)
-                        keyword_rankings.append((kq.label, ranking, kq.weight))
+                        keyword_rankings.append((kq.label, loaded.keyword.search(terms, depth, masks), kq.weight))
             # Only the floor reads which words a document names; "vector" mode has no floor.
-            per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, store, depth, filters)
+            per_word = [] if request.mode == "vector" else self._chunks_per_word(plan, loaded, depth, masks)
 
         with timings.stage("fuse"):
             rankings: list[tuple[str, list[tuple[int, float]], float]] = []
             if request.mode in ("hybrid", "vector"):
                 rankings.append(("vector", vector_ranking, plan.vector_weight))
             rankings += keyword_rankings
-            seen = {vec_id for _, ranking, _ in rankings for vec_id, _ in ranking}
-            rows = store.chunk_rows(list(seen | {v for chunks in per_word for v in chunks}))
-            docs = _fuse(request.mode, rankings, rows, plan.rrf_k)
+            seen = np.fromiter({v for _, ranking, _ in rankings for v, _ in ranking}
+                               | {v for chunks in per_word for v in chunks}, dtype=np.int64)
+            catalog = view.catalog
+            doc_of = {vec_id: d for vec_id, d in zip(seen.tolist(), catalog.documents_of(seen).tolist(), strict=True)
+                      if d >= 0}
+            docs = _fuse(request.mode, rankings, doc_of, catalog.doc_ids, plan.rrf_k)
             if per_word:
-                _mark_words_matched(docs, per_word, rows)
+                _mark_words_matched(docs, per_word, doc_of)
             # "vector" mode ranks by similarity alone, for evaluating that side (and for the
             # regions answer, which applies its own test of a passage): it has no floor.
             ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
                               if request.mode == "vector" or s.matches(vector_floor)),
                              key=lambda item: (-item[1].score, item[0]))
         with timings.stage("facets"):
-            info = store.document_briefs([doc_id for doc_id, _ in ordered])
-            ordered = [(doc_id, s) for doc_id, s in ordered if doc_id in info]
+            indexes = [s.doc_index for _, s in ordered]
             if request.sort == "date":  # the same result set, newest first (undated last, by relevance)
-                ordered.sort(key=lambda item: info[item[0]].published or "", reverse=True)
-            facets = _facets(info[doc_id] for doc_id, _ in ordered)
+                order = sorted(range(len(ordered)), key=lambda i: -int(catalog.published[indexes[i]]))
+                ordered = [ordered[i] for i in order]
+            facets = catalog.facet_counts(indexes)
         with timings.stage("fetch"):
             page = ordered[request.offset : request.offset + request.k]
-            hits = [_hit(info[doc_id], rows[s.best_chunk], s, plan) for doc_id, s in page]
+            store = self._store()
+            info = store.document_briefs([doc_id for doc_id, _ in page])
+            chunks = store.chunk_rows([s.best_chunk for _, s in page])
+            # A document removed since the catalog was read drops off the page (the next
+            # catalog drops it from totals and facets too).
+            hits = [_hit(info[doc_id], chunks[s.best_chunk], s, plan) for doc_id, s in page
+                    if doc_id in info and s.best_chunk in chunks]
         timings.add("total", time.perf_counter() - started)
         return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits, facets=facets)
 
-
-    def _chunks_per_word(self, plan: QueryPlan, store: Store, depth: int,
-                         filters: SearchFilters) -> list[set[int]]:
+    def _chunks_per_word(self, plan: QueryPlan, loaded: _Loaded, depth: int,
+                         masks: list[np.ndarray] | None) -> list[set[int]]:
         """For a query of three or more words: the chunks that name each word (else nothing).
 
         A query that names someone or something ("Lars Jacobsson Liberalerna", "HVB") is
@@ -333,20 +434,19 @@ class SearchService:
         words = next((kq.terms for kq in plan.keyword if kq.label == "words"), ())
         if len(words) < 3 or any(w[:1].isupper() for w in words_as_written(plan.text)):
             return []
-        return [{vec_id for vec_id, _ in store.keyword_search(term, depth, filters)} for term in words]
+        return [{vec_id for vec_id, _ in loaded.keyword.search((term,), depth, masks)} for term in words]
 
-    def _discriminating_terms(self, terms: tuple[str, ...], store: Store, loaded: _Loaded) -> tuple[str, ...]:
+    def _discriminating_terms(self, terms: tuple[str, ...], loaded: _Loaded) -> tuple[str, ...]:
         """``terms`` without the one-word terms too common to rank by (see COMMON_TERM_SHARE)."""
-        chunks = len(loaded.index)
+        chunks = len(loaded.keyword)
         if chunks < COMMON_TERM_MIN_CHUNKS:
             return terms
         kept = []
         for term in terms:
-            token = single_token(term)
-            if token is not None:
-                count = loaded.term_chunks.get(token)
+            if single_token(term) is not None:
+                count = loaded.term_chunks.get(term)
                 if count is None:
-                    count = loaded.term_chunks[token] = store.term_chunk_count(token)
+                    count = loaded.term_chunks[term] = loaded.keyword.document_frequency(term)
                 if count > COMMON_TERM_SHARE * chunks:
                     continue
             kept.append(term)
@@ -375,6 +475,7 @@ class _QueryVectorCache:
         self._timings = timings
         self._size = size
         self._lock = threading.Lock()
+        self._embed_lock = threading.Lock()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def vector(self, query: str) -> np.ndarray:
@@ -385,7 +486,8 @@ class _QueryVectorCache:
         self._timings.count_query_cache(found is not None)
         if found is not None:
             return found
-        vector = self._embedder.encode_query([query])[0]
+        with self._embed_lock:  # a fast tokenizer is not safe to share between threads
+            vector = self._embedder.encode_query([query])[0]
         vector.setflags(write=False)  # shared between requests: nobody may change it
         with self._lock:
             self._vectors[query] = vector
@@ -394,44 +496,9 @@ class _QueryVectorCache:
         return vector
 
 
-class _ConceptCache:
-    """Keyword rankings of concept expansions, valid while the database is unwritten.
-
-    Keyed by (match, depth, filter SQL, parameters). The whole cache is dropped as soon as the
-    SQLite file or its WAL changes (every commit in WAL mode writes the WAL: its size or
-    modification time moves): that covers a new index generation (the indexer commits the
-    FTS5 rows) and document fields that extraction changes without one (counties, focus
-    areas, status, which filtered rankings depend on).
-    """
-
-    def __init__(self, db_path: Path) -> None:
-        self._db_path = db_path
-        self._lock = threading.Lock()
-        self._rankings: OrderedDict[tuple[Any, ...], list[tuple[int, float]]] = OrderedDict()
-        self._signature: tuple[Any, ...] | None = None
-
-    def ranking(self, store: Store, match: str, depth: int, filters: SearchFilters) -> list[tuple[int, float]]:
-        key = (match, depth, filters)
-        signature = _database_signature(self._db_path)
-        with self._lock:
-            if signature != self._signature:
-                self._rankings.clear()
-                self._signature = signature
-            ranking = self._rankings.get(key)
-            if ranking is not None:
-                self._rankings.move_to_end(key)
-                return ranking
-        ranking = store.keyword_search(match, depth, filters)
-        with self._lock:
-            if signature == self._signature:  # not a ranking of a database changed meanwhile
-                self._rankings[key] = ranking
-                while len(self._rankings) > CONCEPT_CACHE_SIZE:
-                    self._rankings.popitem(last=False)
-        return ranking
-
-
 def _database_signature(db_path: Path) -> tuple[Any, ...]:
-    """(mtime, size) of the SQLite file and its WAL: changes with every commit."""
+    """(mtime, size) of the SQLite file and its WAL: changes with every commit (in WAL mode
+    every commit writes the WAL: its size or modification time moves)."""
     signature: list[Any] = []
     for path in (db_path, db_path.with_name(db_path.name + "-wal")):
         try:
@@ -443,15 +510,15 @@ def _database_signature(db_path: Path) -> tuple[Any, ...]:
     return tuple(signature)
 
 
-def _mark_words_matched(docs: dict[str, _DocScore], per_word: list[set[int]], rows: dict[int, Any]) -> None:
+def _mark_words_matched(docs: dict[str, _DocScore], per_word: list[set[int]], doc_of: dict[int, int]) -> None:
     """Set ``words_ok`` on each document: does it name at least MIN_SHOULD_MATCH of the words?"""
-    named: dict[str, int] = {}
+    named: dict[int, int] = {}
     for chunks in per_word:
-        for doc_id in {rows[v].doc_id for v in chunks if v in rows}:
-            named[doc_id] = named.get(doc_id, 0) + 1
+        for index in {doc_of[v] for v in chunks if v in doc_of}:
+            named[index] = named.get(index, 0) + 1
     needed = math.ceil(MIN_SHOULD_MATCH * len(per_word))
-    for doc_id, doc in docs.items():
-        doc.words_ok = named.get(doc_id, 0) >= needed
+    for doc in docs.values():
+        doc.words_ok = named.get(doc.doc_index, 0) >= needed
 
 
 def _all_words_known(query: str) -> bool:
@@ -512,7 +579,7 @@ def _check_slugs(kind: str, slugs: tuple[str, ...]) -> None:
 
 
 def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
-          rows: dict[int, Any], rrf_k: int = RRF_K) -> dict[str, _DocScore]:
+          doc_of: dict[int, int], doc_ids: Sequence[str], rrf_k: int = RRF_K) -> dict[str, _DocScore]:
     """Group chunk rankings by document and fuse them into one score per document.
 
     A document's rank in a ranking is the rank of its best chunk there; its fused score is
@@ -523,10 +590,12 @@ def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
     for name, ranking, _ in rankings:
         rank = 0
         for vec_id, raw in ranking:
-            row = rows.get(vec_id)
-            if row is None:  # a chunk of a removed document, or one the store has not committed yet
+            index = doc_of.get(vec_id)
+            if index is None:  # a chunk of a removed document, or one the store has not committed yet
                 continue
-            doc = docs.setdefault(row.doc_id, _DocScore())
+            doc = docs.get(doc_ids[index])
+            if doc is None:
+                doc = docs[doc_ids[index]] = _DocScore(doc_index=index)
             if name not in doc.ranks:
                 doc.ranks[name] = rank
                 rank += 1
@@ -562,22 +631,3 @@ def _hit(doc: DocumentBrief, chunk: Chunk, score: _DocScore, plan: QueryPlan) ->
         target_groups=doc.facet("target_group"),
         language=doc.language,
     )
-
-
-def _facets(docs: Iterable[DocumentBrief]) -> dict[str, dict[str, int]]:
-    """Counts per county, focus area, kind and year over the matching documents."""
-    out: dict[str, dict[str, int]] = {"county": {}, "focus_area": {}, "kind": {}, "year": {}}
-
-    def bump(facet: str, value: str | None) -> None:
-        if value:
-            out[facet][value] = out[facet].get(value, 0) + 1
-
-    for doc in docs:
-        for county in doc.counties:
-            bump("county", county)
-        for slug in doc.facet("focus_area"):
-            bump("focus_area", slug)
-        bump("kind", doc.kind)
-        bump("year", (doc.published or "")[:4] or None)
-    return {name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for name, counts in out.items()}
-

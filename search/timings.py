@@ -1,6 +1,6 @@
 """Where a search spends its time, stage by stage, for `/metrics` and the benches.
 
-The service records each search's stages (embed, vector, keyword, fuse, facets, fetch) in
+The service records each search's stages (filter, embed, vector, keyword, fuse, facets, fetch) in
 one :class:`SearchTimings` per process: a count, a sum and a latency histogram per stage,
 which ``/metrics`` prints in Prometheus' text format and ``bench/api_load.py`` reads before
 and after a run to print the breakdown. Recording is a lock and a few additions: cheap next
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 #: The stages of a search, in the order they run (see ``SearchService.search``).
-STAGES = ("embed", "vector", "keyword", "fuse", "facets", "fetch")
+STAGES = ("filter", "embed", "vector", "keyword", "fuse", "facets", "fetch")
 #: Histogram bucket bounds in seconds (Prometheus ``le``): 1 ms to 10 s.
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

@@ -1,14 +1,10 @@
-"""Store SQL for chunks, the FTS5 keyword index and search filters (search stage).
+"""Store SQL for chunks (search stage).
 
-``chunks.vec_id`` is three ids at once: the chunk row, the FTS5 rowid (``chunks_fts`` is an
-external-content table over ``chunks.norm``) and the id of the chunk's vector in FAISS.
-It is AUTOINCREMENT, so an id is never reused: a stale vector can never point at a new
-chunk. External content means FTS rows are written here, by hand, next to every chunk
-insert and delete (with the exact old ``norm``, as FTS5 requires).
-
-Filters are SQL over ``documents`` (alias ``d``) and ``doc_facets``, used both to restrict
-the keyword search and to list the vector ids a filtered vector search may return — so
-filtering always happens before ranking.
+``chunks.vec_id`` is the chunk row and the id of its vector and keyword postings in the index
+generation. It is AUTOINCREMENT, so an id is never reused: a stale vector can never point at a
+new chunk. ``chunks.norm`` holds the Swedish-normalised terms the keyword index is built from
+(search/keyword.py keeps that index in the generation's files; SQLite FTS5 held it before
+schema version 4). Filters and facets read the columns ``search.catalog`` loads from here.
 """
 
 from __future__ import annotations
@@ -21,74 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from regionsok.records import Chunk, SearchFilters, StoredText
+from regionsok.records import Chunk, StoredText
 from regionsok.store.queries import rows_in
-from regionsok.text import fold
 
 
 @dataclass(frozen=True, slots=True)
 class NewChunk:
-    """A chunk to insert: the chunk itself, its FAISS id and its FTS terms (search's normaliser)."""
+    """A chunk to insert: the chunk itself, its index id and its keyword terms (search's normaliser)."""
 
     vec_id: int
     chunk: Chunk
     norm: str
-
-
-#: The filter of an unfiltered search: every document not marked removed.
-LIVE_DOCUMENTS = "d.removed_at IS NULL"
-
-
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
-    """A WHERE clause over ``documents d`` (live documents only) and its parameters.
-
-    Counties come from the NLP facets (``doc_facets`` county) and fall back to the source's
-    ``county_code`` only for documents with no county facet at all. Organisations and
-    people match on the folded value, so case and diacritics do not matter.
-    """
-    clauses = [LIVE_DOCUMENTS]
-    params: list[Any] = []
-    if filters is None:
-        return LIVE_DOCUMENTS, params
-    counties = filters.counties
-
-    def marks(values: Sequence[str]) -> str:
-        return ",".join("?" * len(values))
-
-    if filters.counties:
-        clauses.append(
-            f"(EXISTS (SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county' "
-            f"AND f.value IN ({marks(counties)})) OR (d.county_code IN ({marks(counties)}) AND NOT EXISTS "
-            f"(SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county')))"
-        )
-        params += [*counties, *counties]
-    if filters.kinds:
-        clauses.append(f"d.kind IN ({marks(filters.kinds)})")
-        params += list(filters.kinds)
-    if filters.since is not None:
-        clauses.append("d.published >= ?")
-        params.append(filters.since.isoformat())
-    if filters.until is not None:
-        clauses.append("d.published <= ?")
-        params.append(filters.until.isoformat())
-    if filters.language is not None:
-        clauses.append("d.language = ?")
-        params.append(filters.language)
-    for facet, values, folded in (
-        ("organisation", filters.organisations, True),
-        ("person", filters.people, True),
-        ("focus_area", filters.focus_areas, False),
-        ("target_group", filters.target_groups, False),
-    ):
-        if values:
-            column = "norm" if folded else "value"
-            wanted = [fold(v) for v in values] if folded else list(values)
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = ? "
-                f"AND f.{column} IN ({marks(wanted)}))"
-            )
-            params += [facet, *wanted]
-    return " AND ".join(clauses), params
 
 
 class ChunkTables:
@@ -164,65 +103,57 @@ class ChunkTables:
             (r[0], r[1]) for r in rows_in(self.conn, "SELECT vec_id, text FROM chunks WHERE vec_id IN ({marks})", vec_ids)
         )
 
+    def chunk_norms(self, vec_ids: Iterable[int]) -> dict[int, str]:
+        """vec_id → the chunk's keyword terms, for the given chunks."""
+        return {r[0]: r[1] for r in rows_in(self.conn, "SELECT vec_id, norm FROM chunks WHERE vec_id IN ({marks})",
+                                            vec_ids)}
+
     # -- writes (the caller wraps them in one transaction) -------------------------------------
 
     def replace_document_chunks(self, doc_id: str, keep: Iterable[str], new: Iterable[NewChunk]) -> int:
-        """Delete a document's chunks except ``keep`` (chunk_ids), insert ``new``; keeps FTS in step.
+        """Delete a document's chunks except ``keep`` (chunk_ids), insert ``new``.
 
         Returns how many chunk rows were deleted.
         """
         keep_set = set(keep)
-        old = [r for r in self.conn.execute("SELECT vec_id, chunk_id, norm FROM chunks WHERE doc_id = ?",
+        old = [r for r in self.conn.execute("SELECT vec_id, chunk_id FROM chunks WHERE doc_id = ?",
                                             (doc_id,)) if r[1] not in keep_set]
-        self.conn.executemany(
-            "INSERT INTO chunks_fts (chunks_fts, rowid, norm) VALUES ('delete', ?, ?)",
-            [(r[0], r[2]) for r in old],
-        )
         self.conn.executemany("DELETE FROM chunks WHERE vec_id = ?", [(r[0],) for r in old])
         rows = [(c.vec_id, c.chunk.chunk_id, doc_id, c.chunk.ordinal, c.chunk.text, c.norm) for c in new]
         self.conn.executemany(
             "INSERT INTO chunks (vec_id, chunk_id, doc_id, ordinal, text, norm) VALUES (?, ?, ?, ?, ?, ?)", rows
         )
-        self.conn.executemany("INSERT INTO chunks_fts (rowid, norm) VALUES (?, ?)", [(r[0], r[5]) for r in rows])
         return len(old)
 
     def set_indexed_sha256(self, doc_id: str, sha256: str | None) -> None:
         self.conn.execute("UPDATE documents SET indexed_sha256 = ? WHERE doc_id = ?", (sha256, doc_id))
 
     def renormalize_chunks(self, normalize: Any) -> int:
-        """Recompute every chunk's FTS terms (after the normaliser changed) and rebuild FTS."""
+        """Recompute every chunk's keyword terms (after the normaliser changed)."""
         rows = list(self.conn.execute("SELECT vec_id, text FROM chunks"))
         self.conn.executemany("UPDATE chunks SET norm = ? WHERE vec_id = ?",
                               [(normalize(r[1]), r[0]) for r in rows])
-        self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
         return len(rows)
 
     # -- search reads ------------------------------------------------------------------------
 
-    def keyword_search(self, match: str, limit: int, filters: SearchFilters | None = None) -> list[tuple[int, float]]:
-        """(vec_id, bm25 score, higher is better) of the best chunks matching an FTS5 expression.
+    def live_document_columns(self) -> list[tuple[str, str, str | None, str | None, str | None]]:
+        """(doc_id, kind, published, language, county_code) of every live document, by doc_id."""
+        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
+            "SELECT doc_id, kind, published, language, county_code FROM documents "
+            "WHERE removed_at IS NULL ORDER BY doc_id")]
 
-        Without a filter the FTS5 table is queried alone: joining every matching row to its
-        document roughly doubles the cost of a frequent term, and chunks of removed documents
-        (left only until the next index run) are dropped later by ``chunk_rows``.
-        """
-        if filters is None or filters.is_empty():
-            return [(r[0], r[1]) for r in self.conn.execute(
-                "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
-            )]
-        where, params = _filter_sql(filters)
-        sql = (
-            "SELECT c.vec_id, -bm25(chunks_fts) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.vec_id = chunks_fts.rowid JOIN documents d ON d.doc_id = c.doc_id "
-            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY bm25(chunks_fts) LIMIT ?"
-        )
-        return [(r[0], r[1]) for r in self.conn.execute(sql, [match, *params, limit])]
+    def document_facet_rows(self, facets: Sequence[str]) -> list[tuple[str, str, str, str | None]]:
+        """(doc_id, facet, value, folded value) of the named facets, ordered like document_briefs."""
+        marks = ",".join("?" * len(facets))
+        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
+            f"SELECT doc_id, facet, value, norm FROM doc_facets WHERE facet IN ({marks}) "
+            "ORDER BY doc_id, facet, value", list(facets))]
 
-    def filtered_vec_ids(self, filters: SearchFilters) -> np.ndarray:
-        """vec_ids of every chunk of the documents the filter admits."""
-        where, params = _filter_sql(filters)
-        sql = f"SELECT c.vec_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}"
-        return np.fromiter((r[0] for r in self.conn.execute(sql, list(params))), dtype=np.int64)
+    def chunk_documents(self) -> tuple[np.ndarray, list[str]]:
+        """(vec_ids, doc_id of each) of every chunk."""
+        rows = self.conn.execute("SELECT vec_id, doc_id FROM chunks").fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), [r[1] for r in rows]
 
     def chunk_rows(self, vec_ids: Sequence[int]) -> dict[int, Chunk]:
         """vec_id → the chunk, for live documents' chunks."""
@@ -235,14 +166,6 @@ class ChunkTables:
                 vec_ids,
             )
         }
-
-    def term_chunk_count(self, token: str) -> int:
-        """How many chunks contain an FTS5 token (from a per-connection fts5vocab table)."""
-        self.conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')"
-        )
-        row = self.conn.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (token,)).fetchone()
-        return int(row[0]) if row else 0
 
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])

@@ -144,4 +144,9 @@ MIGRATIONS: list[str] = [
     UPDATE pages SET listing = 1, error = NULL
         WHERE doc_id IS NULL AND error = 'listing page: followed by the crawler, not a document';
     """,
+    # 4: the keyword index left SQLite: it is written with each index generation
+    # (search/keyword.py), so FTS5 is no longer kept in step with every chunk write.
+    """
+    DROP TABLE IF EXISTS chunks_fts;
+    """,
 ]

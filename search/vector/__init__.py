@@ -15,9 +15,13 @@ def new_index(dim: int, *, exact_max: int) -> VectorIndex:
     return FaissIndex(dim, exact_max=exact_max)
 
 
-def load_index(directory: Path) -> VectorIndex:
-    """The index saved in ``directory`` (``VectorIndex.save``); IndexError_ when missing or corrupt."""
-    return FaissIndex.load(directory)
+def load_index(directory: Path, *, mapped: bool = False) -> VectorIndex:
+    """The index saved in ``directory`` (``VectorIndex.save``); IndexError_ when missing or corrupt.
+
+    ``mapped``: memory-map the vectors read-only instead of reading them (for searching: the
+    pages are the file's, shared by every process that maps it, and the index cannot change).
+    """
+    return FaissIndex.load(directory, mapped=mapped)
 
 
 __all__ = ["FaissIndex", "VectorIndex", "VectorMatches", "load_index", "new_index"]

@@ -69,8 +69,8 @@ class VectorIndex(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, directory: Path) -> VectorIndex:
-        """Read an index written by :meth:`save`."""
+    def load(cls, directory: Path, *, mapped: bool = False) -> VectorIndex:
+        """Read an index written by :meth:`save` (``mapped``: memory-mapped and read-only)."""
 
     def __len__(self) -> int:
         return int(self.ids().shape[0])

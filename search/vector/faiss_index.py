@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,6 +61,10 @@ class FaissIndex(VectorIndex):
         self._index = self._new_index(kind or "flat")
         self._dead = np.empty(0, dtype=np.int64)
         self._id_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # Selectors of recent allowed-id arrays (a search server passes the same read-only array
+        # for the same filter): building one hashes every id, milliseconds for a large filter.
+        self._selectors: OrderedDict[int, tuple[np.ndarray, np.ndarray, Any]] = OrderedDict()
+        self._selector_lock = threading.Lock()
 
     # -- structure ----------------------------------------------------------------------
 
@@ -168,19 +174,15 @@ class FaissIndex(VectorIndex):
         q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, self.dim))
         if k <= 0 or self._index.ntotal == 0:
             return VectorMatches(np.empty(0, np.int64), np.empty(0, np.float32))
+        selector: Any = None
         if allowed is not None:
-            allowed = np.asarray(allowed, dtype=np.int64)
-            if self._dead.size:
-                allowed = allowed[~np.isin(allowed, self._dead)]
+            allowed, selector = self._allowed(allowed)
             if allowed.size == 0:
                 return VectorMatches(np.empty(0, np.int64), np.empty(0, np.float32))
             if allowed.size <= self.exact_max:
                 return self._search_subset(q[0], k, allowed)
         params: Any = None
-        selector: Any = None
-        if allowed is not None:
-            selector = faiss.IDSelectorBatch(allowed)
-        elif self._dead.size:
+        if allowed is None and self._dead.size:
             selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(self._dead))
         if self.kind == "hnsw":
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
@@ -195,6 +197,27 @@ class FaissIndex(VectorIndex):
         scores, ids = self._index.search(q, k, params=params)
         keep = ids[0] >= 0
         return VectorMatches(ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32))
+
+    def _allowed(self, allowed: np.ndarray) -> tuple[np.ndarray, Any]:
+        """``allowed`` without tombstones, and its FAISS selector (None when it is small enough
+        to be scored exactly); kept for the last few arrays passed (by identity)."""
+        key = id(allowed)
+        with self._selector_lock:
+            found = self._selectors.get(key)
+            if found is not None and found[0] is allowed:
+                self._selectors.move_to_end(key)
+                return found[1], found[2]
+        given = allowed
+        allowed = np.asarray(allowed, dtype=np.int64)
+        if self._dead.size:
+            allowed = allowed[~np.isin(allowed, self._dead)]
+        selector = faiss.IDSelectorBatch(allowed) if allowed.size > self.exact_max else None
+        if not given.flags.writeable:  # only an array nobody can change is safe to remember
+            with self._selector_lock:
+                self._selectors[key] = (given, allowed, selector)
+                while len(self._selectors) > 16:
+                    self._selectors.popitem(last=False)
+        return allowed, selector
 
     def _search_subset(self, q: np.ndarray, k: int, allowed: np.ndarray) -> VectorMatches:
         """Exact scores over just the allowed ids (one matrix-vector product)."""
@@ -224,10 +247,13 @@ class FaissIndex(VectorIndex):
         (directory / _META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> FaissIndex:
+    def load(cls, directory: Path, *, mapped: bool = False) -> FaissIndex:
+        # IO_FLAG_MMAP_IFC maps the stored vectors (and HNSW's graph) in place: a search server's
+        # workers share one copy in the page cache instead of reading one each.
+        flags = faiss.IO_FLAG_MMAP_IFC if mapped else 0
         try:
             meta = json.loads((directory / _META_FILE).read_text(encoding="utf-8"))
-            index = faiss.read_index(str(directory / _INDEX_FILE))
+            index = faiss.read_index(str(directory / _INDEX_FILE), flags)
             dead = np.load(directory / _DEAD_FILE)
         except (OSError, ValueError, RuntimeError) as err:
             raise IndexError_(f"cannot read vector index in {directory}: {err}") from err

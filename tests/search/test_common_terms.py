@@ -15,17 +15,17 @@ AGREEMENT = "000"  # Östergötland: the agreement release listing Spelberoende
 def test_words_in_most_chunks_of_a_large_index_are_left_to_the_vectors(
     seed_service: Any, seed_ids: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = seed_service._store()
     loaded = seed_service._loaded
-    everywhere = [t for t in ("region", "kommun", "och") if store.term_chunk_count(t) > 0.25 * len(loaded.index)]
+    everywhere = [t for t in ("region", "kommun", "och")
+                  if loaded.keyword.document_frequency(f'"{t}"') > 0.25 * len(loaded.index)]
     assert everywhere, "the seed pages all speak of regions and kommuner"
     terms = (*(f'"{t}"' for t in everywhere), '"spelberoend"', '"spelberoend"*', '"psykisk häls"')
 
-    assert seed_service._discriminating_terms(terms, store, loaded) == terms  # a small index keeps every word
+    assert seed_service._discriminating_terms(terms, loaded) == terms  # a small index keeps every word
 
     monkeypatch.setattr(service_module, "COMMON_TERM_MIN_CHUNKS", 1)  # now treat it as a large one
     loaded.term_chunks.clear()
-    kept = seed_service._discriminating_terms(terms, store, loaded)
+    kept = seed_service._discriminating_terms(terms, loaded)
     assert kept == ('"spelberoend"', '"spelberoend"*', '"psykisk häls"')  # rare words, prefixes, phrases stay
     response = seed_service.search(SearchRequest(query=f"{everywhere[0]} spelberoende"))
     assert response.hits[0].doc_id == seed_ids[AGREEMENT]

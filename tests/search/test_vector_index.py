@@ -85,3 +85,20 @@ def test_a_corrupt_index_file_is_an_index_error(tmp_path: Path) -> None:
 def test_vectors_of_the_wrong_shape_are_refused() -> None:
     with pytest.raises(IndexError_):
         FaissIndex(DIM).add(np.arange(2, dtype=np.int64), np.zeros((2, DIM + 1), dtype=np.float32))
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 100])  # flat and HNSW
+def test_a_memory_mapped_index_answers_like_the_one_it_was_saved_from(tmp_path: Path, exact_max: int) -> None:
+    vectors, ids = _vectors(500), np.arange(7, 507, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=exact_max)
+    index.add(ids, vectors)
+    index.delete(ids[:20])
+    index.save(tmp_path / "gen")
+    mapped = FaissIndex.load(tmp_path / "gen", mapped=True)  # what a search server loads
+    allowed = ids[::3].copy()
+    allowed.setflags(write=False)  # a filter's cached id array, as the service passes it
+    for q in _vectors(5, seed=4):
+        assert mapped.search(q, 10).ids.tolist() == index.search(q, 10).ids.tolist()
+        for _ in range(2):  # the second time from the selector cache
+            assert mapped.search(q, 10, allowed=allowed).ids.tolist() == index.search(q, 10, allowed=allowed).ids.tolist()
+    assert len(mapped) == len(index) == 480

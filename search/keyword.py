@@ -1,0 +1,482 @@
+"""The keyword side: BM25 over memory-mapped postings, written with each index generation.
+
+Why not SQLite FTS5 any more: a taxonomy concept ORs a dozen prefix terms ("spelberoend"*
+OR "spelmissbruk"* …), and FTS5 expands and ranks that OR query at search time, for every
+query and filter: 60 % of a search at 133k chunks, growing with the corpus (issue 15,
+bench/keyword_options.py). Here a concept's terms are known when a chunk is indexed, so
+each one is a precomputed posting list, and a search reads a few arrays and adds them up.
+
+Scores are FTS5's ``bm25()`` exactly (k1 = 1.2, b = 0.75, idf = ln((N − n + ½)/(n + ½)),
+at least 1e-6), over the same terms, so rankings do not change with the engine:
+
+- a token (``"barn"``) scores its own postings;
+- a prefix (``"spelberoend"*``) is one term whose frequency in a chunk is the sum over the
+  tokens it prefixes and whose document frequency counts chunks with any of them (FTS5's
+  rule for a prefix phrase);
+- a phrase (``"psykisk häls"``) counts the places its tokens stand next to each other
+  (a hyphenated term is a phrase too, as in FTS5: ``"covid-19"`` is ``covid`` then ``19``).
+
+Prefixes and phrases named in ``expressions`` (every concept term of the taxonomy) are
+computed when a segment is built; others are computed at search time (a prefix from the
+sorted vocabulary; a phrase approximated by its rarest token's chunks that hold every token).
+
+Layout: a generation's ``keyword/`` holds ``segments.json`` and one folder per segment of
+``.npy`` arrays, opened with ``mmap_mode="r"``, so worker processes share the pages and a
+process touches only the posting lists its queries read. Segments are immutable: a new
+generation hard-links the previous one's segments, adds one segment for its new chunks,
+and marks removed chunks dead in a mask of its own. Statistics (N, average length,
+document frequencies) are over live chunks only, so a dead chunk changes no score.
+When segments or dead chunks pile up, everything is rebuilt into one segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from regionsok.errors import IndexError_
+
+FORMAT_VERSION = 1
+DIRECTORY = "keyword"
+MANIFEST = "segments.json"
+#: Tokens are stored in a fixed-width byte array (sorted, for prefix ranges); a longer token
+#: (a URL, a base64 blob in a page) is cut here, and a query token is cut the same way.
+MAX_TERM_BYTES = 48
+K1 = 1.2
+B = 0.75
+#: Merge every segment into one above this many segments, or when this share of rows is dead.
+MAX_SEGMENTS = 6
+MAX_DEAD_SHARE = 0.25
+#: Below this many chunks every update rebuilds from scratch (a second or two at most).
+REBUILD_BELOW = 50_000
+
+#: FTS5's unicode61 tokenizer splits at every character that is not a letter or digit; the
+#: normaliser's terms hold only those plus inner hyphens and apostrophes ("covid-19"), so
+#: splitting at those too gives FTS5's tokens, document lengths and phrases exactly.
+_TOKEN = re.compile(r"[^\s\-']+")
+
+_ARRAYS = ("vec_ids", "lengths", "terms", "indptr", "rows", "tfs", "extra_indptr", "extra_rows", "extra_tfs")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One FTS5-style term: a token, a prefix of tokens, or a phrase (possibly ending in a prefix)."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+
+
+def parse_term(expression: str) -> Term | None:
+    """``"barn"`` / ``"spelberoend"*`` / ``"psykisk häls"`` as a :class:`Term` (None if empty)."""
+    text = expression.strip()
+    prefix = text.endswith("*")
+    text = text.rstrip("*").strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1].replace('""', '"')
+    tokens = tuple(_TOKEN.findall(text))
+    return Term(tokens, prefix) if tokens else None
+
+
+def _cut(token: str) -> bytes:
+    raw = token.encode("utf-8")
+    if len(raw) <= MAX_TERM_BYTES:
+        return raw
+    return raw[:MAX_TERM_BYTES].decode("utf-8", "ignore").encode("utf-8")
+
+
+def expressions_key(expressions: Sequence[str]) -> str:
+    """A digest of the precomputed expressions (a taxonomy change means a rebuild)."""
+    return hashlib.sha256("\n".join(sorted(set(expressions))).encode("utf-8")).hexdigest()[:16]
+
+
+# -- one segment ----------------------------------------------------------------------------------
+
+
+class Segment:
+    """An immutable set of chunks: sorted vocabulary, posting lists, precomputed expressions."""
+
+    def __init__(self, path: Path, arrays: dict[str, np.ndarray], extras: dict[str, int]) -> None:
+        self.path = path
+        self.vec_ids: np.ndarray = arrays["vec_ids"]  # int64, ascending: row i is chunk vec_ids[i]
+        self.lengths: np.ndarray = arrays["lengths"]  # int32 tokens per row (BM25's document length)
+        self.terms: np.ndarray = arrays["terms"]  # S{MAX_TERM_BYTES}, ascending
+        self.indptr: np.ndarray = arrays["indptr"]  # int64, postings of term t: [indptr[t], indptr[t+1])
+        self.rows: np.ndarray = arrays["rows"]  # int32 row of each posting
+        self.tfs: np.ndarray = arrays["tfs"]  # uint16 frequency of each posting
+        self.extras = extras  # expression → index into the extra_* arrays
+        self.extra_indptr: np.ndarray = arrays["extra_indptr"]
+        self.extra_rows: np.ndarray = arrays["extra_rows"]
+        self.extra_tfs: np.ndarray = arrays["extra_tfs"]
+
+    def __len__(self) -> int:
+        return int(self.vec_ids.shape[0])
+
+    @classmethod
+    def load(cls, path: Path) -> Segment:
+        try:
+            arrays = {name: np.load(path / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+            extras = json.loads((path / "extras.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise IndexError_(f"cannot read keyword segment {path}: {err}") from err
+        return cls(path, arrays, {str(k): int(v) for k, v in extras.items()})
+
+    @classmethod
+    def build(cls, path: Path, items: Iterable[tuple[int, str]], expressions: Sequence[str] = ()) -> Segment:
+        """Index ``(vec_id, norm)`` pairs in ascending vec_id order (``norm``: search.normalize's
+        terms); ``items`` is read once, so a million chunks can stream from the store."""
+        vec_id_list = array("q")
+        vocab: dict[str, int] = {}
+        term_ids = array("i")
+        tfs = array("H")
+        counts = array("i")  # distinct terms per row
+        lengths = array("i")
+        by_first: dict[str, list[tuple[int, Term]]] = {}
+        extra_keys = [e for e in dict.fromkeys(expressions) if parse_term(e) is not None]
+        extra_index = {e: i for i, e in enumerate(extra_keys)}
+        for expression in extra_keys:
+            term = parse_term(expression)
+            if term is not None and len(term.tokens) > 1:
+                by_first.setdefault(term.tokens[0], []).append((extra_index[expression], term))
+        phrase_rows: list[list[int]] = [[] for _ in extra_keys]
+        phrase_tfs: list[list[int]] = [[] for _ in extra_keys]
+        for row, (vec_id, norm) in enumerate(items):
+            if vec_id_list and vec_id <= vec_id_list[-1]:
+                raise IndexError_(f"keyword rows must come in ascending vec_id order ({vec_id} after {vec_id_list[-1]})")
+            vec_id_list.append(vec_id)
+            tokens = _TOKEN.findall(norm)
+            lengths.append(len(tokens))
+            counter = Counter(tokens)
+            counts.append(len(counter))
+            for token, tf in counter.items():
+                term_id = vocab.get(token)
+                if term_id is None:
+                    term_id = vocab[token] = len(vocab)
+                term_ids.append(term_id)
+                tfs.append(min(tf, 65535))
+            if by_first and not by_first.keys().isdisjoint(counter):
+                for slot, count in _phrase_counts(tokens, by_first).items():
+                    phrase_rows[slot].append(row)
+                    phrase_tfs[slot].append(min(count, 65535))
+        n_rows = len(vec_id_list)
+        vec_ids = np.frombuffer(vec_id_list, dtype=np.int64).copy()
+        rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.frombuffer(counts, dtype=np.int32))
+        ids = np.frombuffer(term_ids, dtype=np.int32)
+        freq = np.frombuffer(tfs, dtype=np.uint16)
+        # Sort the vocabulary as bytes (cut to MAX_TERM_BYTES: cut tokens that collide merge).
+        words = np.array([_cut(w) for w in vocab], dtype=f"S{MAX_TERM_BYTES}")
+        terms, inverse = np.unique(words, return_inverse=True)
+        new_ids = inverse.astype(np.int64)[ids] if ids.size else np.empty(0, np.int64)
+        order = np.lexsort((rows, new_ids))
+        new_ids, rows, freq = new_ids[order], rows[order], freq[order].astype(np.uint32)
+        if new_ids.size:  # a cut collision puts one term twice in a row: add those up
+            start = np.flatnonzero(np.r_[True, (new_ids[1:] != new_ids[:-1]) | (rows[1:] != rows[:-1])])
+            freq = np.add.reduceat(freq, start)
+            new_ids, rows = new_ids[start], rows[start]
+        indptr = np.zeros(terms.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(new_ids, minlength=terms.shape[0]), out=indptr[1:])
+        arrays: dict[str, np.ndarray] = {
+            "vec_ids": vec_ids, "lengths": np.frombuffer(lengths, dtype=np.int32).copy(), "terms": terms,
+            "indptr": indptr, "rows": rows.astype(np.int32), "tfs": np.minimum(freq, 65535).astype(np.uint16),
+        }
+        segment = cls(path, {**arrays, "extra_indptr": np.zeros(1, np.int64),
+                             "extra_rows": np.empty(0, np.int32), "extra_tfs": np.empty(0, np.uint16)}, {})
+        # Precomputed expressions: phrases from the scan above, prefixes from the vocabulary.
+        extra_rows: list[np.ndarray] = []
+        extra_tfs: list[np.ndarray] = []
+        for slot, expression in enumerate(extra_keys):
+            term = parse_term(expression)
+            assert term is not None
+            if len(term.tokens) > 1:
+                r, f = np.array(phrase_rows[slot], np.int32), np.array(phrase_tfs[slot], np.uint16)
+            else:
+                r, f = segment._computed(term)
+            extra_rows.append(r.astype(np.int32))
+            extra_tfs.append(f.astype(np.uint16))
+        extra_indptr = np.zeros(len(extra_keys) + 1, dtype=np.int64)
+        np.cumsum([r.size for r in extra_rows], out=extra_indptr[1:])
+        arrays["extra_indptr"] = extra_indptr
+        arrays["extra_rows"] = np.concatenate(extra_rows) if extra_rows else np.empty(0, np.int32)
+        arrays["extra_tfs"] = np.concatenate(extra_tfs) if extra_tfs else np.empty(0, np.uint16)
+        path.mkdir(parents=True, exist_ok=True)
+        for name, values in arrays.items():
+            np.save(path / f"{name}.npy", values)
+        (path / "extras.json").write_text(json.dumps(extra_index, ensure_ascii=False), encoding="utf-8")
+        return cls.load(path)
+
+    # -- postings -------------------------------------------------------------------------------
+
+    def _token_range(self, token: str, prefix: bool) -> tuple[int, int]:
+        key = _cut(token)
+        lo = int(np.searchsorted(self.terms, key, side="left"))
+        if prefix:
+            hi = int(np.searchsorted(self.terms, key + b"\xff", side="left"))
+        else:
+            hi = lo + 1 if lo < self.terms.shape[0] and self.terms[lo] == key else lo
+        return lo, hi
+
+    def _range_postings(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        if hi <= lo:
+            return np.empty(0, np.int32), np.empty(0, np.uint32)
+        start, end = int(self.indptr[lo]), int(self.indptr[hi])
+        rows = np.asarray(self.rows[start:end])
+        tfs = np.asarray(self.tfs[start:end], dtype=np.uint32)
+        if hi - lo > 1:  # several tokens share the prefix: one frequency per row
+            unique, inverse = np.unique(rows, return_inverse=True)
+            return unique.astype(np.int32), np.bincount(inverse, weights=tfs).astype(np.uint32)
+        return rows, tfs
+
+    def _computed(self, term: Term) -> tuple[np.ndarray, np.ndarray]:
+        """Postings of a term not precomputed: a token or prefix exactly, a phrase approximately."""
+        if len(term.tokens) == 1:
+            return self._range_postings(*self._token_range(term.tokens[0], term.prefix))
+        # A phrase nobody precomputed (the taxonomy changed since this segment was built):
+        # the rows holding every token, each counted with its rarest token's frequency.
+        parts = [self._range_postings(*self._token_range(t, term.prefix and i == len(term.tokens) - 1))
+                 for i, t in enumerate(term.tokens)]
+        parts.sort(key=lambda p: p[0].size)
+        rows, tfs = parts[0]
+        for other_rows, _ in parts[1:]:
+            keep = np.isin(rows, other_rows, assume_unique=True)
+            rows, tfs = rows[keep], tfs[keep]
+        return rows, tfs
+
+    def postings(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, term frequencies) of one expression in this segment (rows ascending)."""
+        slot = self.extras.get(expression)
+        if slot is not None:
+            start, end = int(self.extra_indptr[slot]), int(self.extra_indptr[slot + 1])
+            return np.asarray(self.extra_rows[start:end]), np.asarray(self.extra_tfs[start:end], dtype=np.uint32)
+        term = parse_term(expression)
+        if term is None:
+            return np.empty(0, np.int32), np.empty(0, np.uint32)
+        return self._computed(term)
+
+
+def _phrase_counts(tokens: list[str], by_first: dict[str, list[tuple[int, Term]]]) -> dict[int, int]:
+    """How often each phrase (slot → Term, keyed by its first token) stands in ``tokens``."""
+    found: dict[int, int] = {}
+    for i, token in enumerate(tokens):
+        for slot, term in by_first.get(token, ()):
+            n = len(term.tokens)
+            window = tokens[i:i + n]
+            if len(window) == n and all(a == b for a, b in zip(window[:-1], term.tokens[:-1], strict=True)) and (
+                    window[-1].startswith(term.tokens[-1]) if term.prefix else window[-1] == term.tokens[-1]):
+                found[slot] = found.get(slot, 0) + 1
+    return found
+
+
+# -- the index of a generation ------------------------------------------------------------------
+
+
+class KeywordIndex:
+    """The live rows of a generation's segments, searchable with BM25."""
+
+    def __init__(self, directory: Path, segments: list[Segment], dead: list[np.ndarray | None],
+                 manifest: dict[str, object]) -> None:
+        self.directory = directory
+        self.segments = segments
+        self.manifest = manifest
+        self.live = [np.ones(len(s), dtype=bool) if d is None else ~np.asarray(d, dtype=bool)
+                     for s, d in zip(segments, dead, strict=True)]
+        self._has_dead = [d is not None and bool(np.asarray(d).any()) for d in dead]
+        self.offsets = np.cumsum([0] + [len(s) for s in segments]).astype(np.int64)
+        self.vec_ids = (np.concatenate([s.vec_ids for s in segments]) if segments
+                        else np.empty(0, np.int64))  # global row → vec_id
+        self.live_rows = int(sum(int(m.sum()) for m in self.live))
+        tokens = sum(int(np.asarray(s.lengths, dtype=np.int64)[m].sum()) for s, m in zip(segments, self.live, strict=True))
+        self.avgdl = tokens / self.live_rows if self.live_rows else 1.0
+        self._lengths = (np.concatenate([np.asarray(s.lengths, dtype=np.float32) for s in segments])
+                         if segments else np.empty(0, np.float32))
+        # BM25's length normalisation per global row, computed once: k1 · (1 − b + b · dl / avgdl).
+        self._norm = (K1 * (1 - B + B * self._lengths / self.avgdl)).astype(np.float32)
+
+    def __len__(self) -> int:
+        return self.live_rows
+
+    @classmethod
+    def load(cls, generation_dir: Path) -> KeywordIndex | None:
+        """The keyword index of a generation, or None for one written before there was one."""
+        directory = generation_dir / DIRECTORY
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as err:
+            raise IndexError_(f"cannot read {directory / MANIFEST}: {err}") from err
+        if manifest.get("format") != FORMAT_VERSION:
+            return None
+        segments, dead = [], []
+        for entry in manifest["segments"]:
+            segments.append(Segment.load(directory / entry["name"]))
+            dead.append(np.load(directory / entry["dead"], mmap_mode="r") if entry.get("dead") else None)
+        return cls(directory, segments, dead, manifest)
+
+    def row_masks(self, allowed_vec_ids: Callable[[np.ndarray], np.ndarray]) -> list[np.ndarray]:
+        """Per segment, a boolean row mask from a vectorised predicate over vec ids."""
+        return [np.asarray(allowed_vec_ids(s.vec_ids), dtype=bool) for s in self.segments]
+
+    def document_frequency(self, expression: str) -> int:
+        """Live chunks holding ``expression``."""
+        return sum(int(self._live_postings(i, expression)[0].size) for i in range(len(self.segments)))
+
+    def _live_postings(self, i: int, expression: str) -> tuple[np.ndarray, np.ndarray]:
+        rows, tfs = self.segments[i].postings(expression)
+        if self._has_dead[i] and rows.size:
+            keep = self.live[i][rows]
+            rows, tfs = rows[keep], tfs[keep]
+        return rows, tfs
+
+    def search(self, expressions: Sequence[str], k: int,
+               masks: Sequence[np.ndarray] | None = None) -> list[tuple[int, float]]:
+        """The ``k`` best live chunks for ``expressions`` ORed, as (vec_id, BM25), best first.
+
+        ``masks`` (from :meth:`row_masks`) restricts the rows; document frequencies stay those
+        of the whole index, as FTS5's ``bm25()`` has them under a filter.
+        """
+        if k <= 0 or not self.live_rows:
+            return []
+        rows_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        n = self.live_rows
+        for expression in dict.fromkeys(expressions):
+            per_segment = [self._live_postings(i, expression) for i in range(len(self.segments))]
+            df = sum(r.size for r, _ in per_segment)
+            if df == 0:
+                continue
+            idf = max(float(np.log((n - df + 0.5) / (df + 0.5))), 1e-6)
+            for i, (rows, tfs) in enumerate(per_segment):
+                if masks is not None and rows.size:
+                    keep = masks[i][rows]
+                    rows, tfs = rows[keep], tfs[keep]
+                if not rows.size:
+                    continue
+                global_rows = rows.astype(np.int64) + self.offsets[i]
+                tf = tfs.astype(np.float32)
+                rows_parts.append(global_rows)
+                score_parts.append(idf * tf * (K1 + 1) / (tf + self._norm[global_rows]))
+        if not rows_parts:
+            return []
+        rows = np.concatenate(rows_parts)
+        scores: np.ndarray = np.concatenate(score_parts).astype(np.float64)
+        if len(rows_parts) > 1:
+            if rows.size * 16 < self.vec_ids.size:
+                rows, inverse = np.unique(rows, return_inverse=True)
+                scores = np.bincount(inverse, weights=scores)
+            else:
+                dense = np.bincount(rows, weights=scores, minlength=self.vec_ids.size)
+                rows = np.flatnonzero(dense)
+                scores = dense[rows]
+        top = min(k, rows.size)
+        if top < rows.size:
+            pick = np.argpartition(-scores, top - 1)[:top]
+            # argpartition cuts ties at the boundary arbitrarily: keep every row tied with the last
+            cut = scores[pick].min()
+            pick = np.flatnonzero(scores >= cut)
+            rows, scores = rows[pick], scores[pick]
+        vec_ids = self.vec_ids[rows]
+        order = np.lexsort((vec_ids, -scores))[:top]
+        return list(zip(vec_ids[order].tolist(), scores[order].tolist(), strict=True))
+
+
+# -- writing a generation's keyword index ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordUpdate:
+    """What one update did: rows added, rows marked dead, whether it rebuilt from scratch."""
+
+    rows: int
+    added: int
+    dead: int
+    segments: int
+    rebuilt: bool
+
+
+def write_keyword_index(
+    target_generation: Path,
+    previous: KeywordIndex | None,
+    live_vec_ids: np.ndarray,
+    norms: Callable[[list[int]], dict[int, str]],
+    expressions: Sequence[str],
+    normalizer: str,
+    segment_name: str,
+) -> KeywordUpdate:
+    """Write ``target_generation/keyword`` so it holds exactly ``live_vec_ids``.
+
+    ``norms(vec_ids)`` gives the normalised text of chunks (from the store, and from the
+    indexer for chunks not committed yet). Reuses ``previous``'s segments (hard links) when
+    it was built with the same normaliser and expressions; otherwise, or when segments or
+    dead rows have piled up, or the index is small, rebuilds one segment from every chunk.
+    """
+    directory = target_generation / DIRECTORY
+    directory.mkdir(parents=True, exist_ok=True)
+    live = np.unique(np.asarray(live_vec_ids, dtype=np.int64))
+    key = expressions_key(expressions)
+    reusable = (previous is not None and previous.manifest.get("normalizer") == normalizer
+                and previous.manifest.get("expressions") == key and live.size >= REBUILD_BELOW)
+    entries: list[dict[str, object]] = []
+    dead_total = added = 0
+    rebuilt = True
+    if reusable and previous is not None:
+        kept_rows = 0
+        masks = []
+        for segment in previous.segments:
+            alive = np.isin(segment.vec_ids, live, assume_unique=True)
+            masks.append(alive)
+            kept_rows += int(alive.sum())
+        total_rows = sum(len(s) for s in previous.segments)
+        new_ids = np.setdiff1d(live, previous.vec_ids, assume_unique=True)
+        dead_share = (total_rows - kept_rows) / max(1, total_rows + new_ids.size)
+        if len(previous.segments) + (1 if new_ids.size else 0) <= MAX_SEGMENTS and dead_share <= MAX_DEAD_SHARE:
+            rebuilt = False
+            for segment, alive in zip(previous.segments, masks, strict=True):
+                _link_tree(segment.path, directory / segment.path.name)
+                entry: dict[str, object] = {"name": segment.path.name, "dead": None}
+                if not alive.all():
+                    dead_name = f"{segment.path.name}.dead-{segment_name}.npy"
+                    np.save(directory / dead_name, ~alive)
+                    entry["dead"] = dead_name
+                    dead_total += int((~alive).sum())
+                entries.append(entry)
+            if new_ids.size:
+                Segment.build(directory / segment_name, _stream(new_ids, norms), expressions)
+                entries.append({"name": segment_name, "dead": None})
+                added = int(new_ids.size)
+    if rebuilt:
+        Segment.build(directory / segment_name, _stream(live, norms), expressions)
+        entries = [{"name": segment_name, "dead": None}]
+        added = int(live.size)
+    manifest = {"format": FORMAT_VERSION, "normalizer": normalizer, "expressions": key, "segments": entries}
+    (directory / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return KeywordUpdate(rows=int(live.size), added=added, dead=dead_total, segments=len(entries), rebuilt=rebuilt)
+
+
+def _stream(vec_ids: np.ndarray, norms: Callable[[list[int]], dict[int, str]],
+            batch: int = 20_000) -> Iterator[tuple[int, str]]:
+    """(vec_id, norm) in ascending order, read ``batch`` chunks at a time."""
+    ordered = np.sort(vec_ids).tolist()
+    for start in range(0, len(ordered), batch):
+        part = ordered[start:start + batch]
+        texts = norms(part)
+        for vec_id in part:
+            yield vec_id, texts.get(vec_id, "")
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """Hard-link a segment's files (immutable) into another generation; copy across devices."""
+    target.mkdir(parents=True, exist_ok=True)
+    for child in source.iterdir():
+        destination = target / child.name
+        try:
+            os.link(child, destination)
+        except OSError:
+            destination.write_bytes(child.read_bytes())
