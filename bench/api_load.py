@@ -379,6 +379,9 @@ def main() -> None:
     if have < args.chunks:
         have = add_synthetic(settings, args.chunks)
     build_seconds = round(time.monotonic() - built, 1)
+    import resource
+
+    build_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # this process: the build
 
     port_file = data_dir / "serve.port"
     port_file.unlink(missing_ok=True)
@@ -426,6 +429,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "build_seconds": build_seconds,
+        "build_peak_rss_mb": build_peak_mb,
         "fresh_queries": args.fresh,
         "raw_vectors_mb": round((health.get("index", {}).get("vectors") or 0) * (health.get("index", {}).get("dim") or 0)
                                 * 4 / 2**20, 1),
