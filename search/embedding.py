@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import platform
+import queue
 import shlex
 import shutil
 import sys
@@ -227,7 +228,10 @@ class OpenVinoEmbedder(GraphEmbedder):
     ``DYNAMIC_QUANTIZATION_GROUP_SIZE`` makes OpenVINO quantize activations per group of 32
     values at run time, so the int8 weights meet int8 activations (VNNI where the CPU has it);
     the rest runs in OpenVINO's default inference precision (bfloat16 on CPUs with it).
-    An infer request is not thread-safe: each thread gets its own.
+    An infer request is not thread-safe: each call borrows one from a pool and returns it, so
+    there are as many as calls ever ran at once (one in a search server, whose query
+    embedding is serialised), not one per thread: a request holds tens of megabytes of
+    buffers, and a server's thread pool has forty threads.
     """
 
     backend = "openvino-int8"
@@ -238,17 +242,21 @@ class OpenVinoEmbedder(GraphEmbedder):
 
         config = {"DYNAMIC_QUANTIZATION_GROUP_SIZE": "32", "INFERENCE_NUM_THREADS": str(thread_counts().graph)}
         self._compiled = ov.Core().compile_model(str(path), "CPU", config)
-        self._requests = threading.local()
+        self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._input_names = {port.get_any_name() for port in self._compiled.inputs}
         return int(self._compiled.outputs[0].get_partial_shape()[-1].get_length())
 
     def _run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
-        request = getattr(self._requests, "request", None)
-        if request is None:
-            request = self._requests.request = self._compiled.create_infer_request()
-        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
-        result = request.infer({k: v for k, v in feed.items() if k in self._input_names})
-        return np.array(result[0], dtype=np.float32)  # a copy: the request reuses its buffer
+        try:
+            request = self._requests.get_nowait()
+        except queue.Empty:
+            request = self._compiled.create_infer_request()
+        try:
+            feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+            result = request.infer({k: v for k, v in feed.items() if k in self._input_names})
+            return np.array(result[0], dtype=np.float32)  # a copy: the request reuses its buffer
+        finally:
+            self._requests.put(request)
 
 
 GRAPH_EMBEDDERS: dict[str, type[GraphEmbedder]] = {kind.backend: kind for kind in (OnnxEmbedder, OpenVinoEmbedder)}

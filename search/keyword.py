@@ -367,11 +367,11 @@ class KeywordIndex:
             return []
         rows = np.concatenate(rows_parts)
         scores: np.ndarray = np.concatenate(score_parts).astype(np.float64)
-        if len(rows_parts) > 1:
+        if len(rows_parts) > 1:  # a row can score in several parts: add them up
             if rows.size * 16 < self.vec_ids.size:
                 rows, inverse = np.unique(rows, return_inverse=True)
                 scores = np.bincount(inverse, weights=scores)
-            else:
+            else:  # most rows score: a dense accumulator (argpartition over it is slow: its zeros tie)
                 dense = np.bincount(rows, weights=scores, minlength=self.vec_ids.size)
                 rows = np.flatnonzero(dense)
                 scores = dense[rows]

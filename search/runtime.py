@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 import faiss
+from threadpoolctl import threadpool_limits
 
 from regionsok.settings import Settings
 
@@ -69,6 +70,10 @@ def apply_process_settings(settings: Settings, workload: Workload = "query") -> 
         if counts == _applied:
             return counts
         faiss.omp_set_num_threads(counts.faiss)
+        # numpy's BLAS (the exact scoring of a filter's vectors, the relevance floor's background)
+        # follows FAISS: a search server runs searches side by side, and a two-thread BLAS call on
+        # a busy machine stalls on whichever of its threads is not scheduled.
+        threadpool_limits(counts.faiss, user_api="blas")
         torch = sys.modules.get("torch")
         if torch is not None:
             torch.set_num_threads(counts.torch)
