@@ -143,6 +143,7 @@ def build_demo(settings: Settings) -> None:
 
 def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
     """Synthetic documents (with facets) until the store holds ``chunks_wanted`` chunks."""
+    from ingest.nlp import PIPELINE_VERSION
     from regionsok.store import open_store
     from search.embedding import load_embedder
     from search.indexer import update_index
@@ -180,6 +181,9 @@ def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
                     store.save_extraction(doc_id, doc.sha256, Extraction(
                         kind=doc.kind, counties=(county,), focus_areas=tuple(focus),
                         people=(Person(name=f"Person {n % 997}", party=rng.choice(("S", "M", "C", None))),),
+                        # The current pipeline's, or indexing would first run the real NLP over
+                        # every synthetic document (an hour at a million chunks).
+                        pipeline_version=PIPELINE_VERSION,
                     ))
             print(f"synthetic documents: {min(documents, first + batch)}/{documents}", file=sys.stderr)
         report = update_index(store, settings, embedder=fake)
