@@ -64,13 +64,17 @@ def index(
         typer.echo(json.dumps(report.to_json()))
         return
     if not (report.documents_indexed or report.documents_removed or report.chunks_embedded or report.chunks_removed):
+        if report.keyword_added:  # an index from an older Regionsök, or a new normaliser or taxonomy
+            typer.echo(f"keyword index rebuilt ({report.keyword_added} chunks): version {report.index_version}, "
+                       f"{report.vectors} vectors ({report.index_kind}) in {report.seconds:.1f} s")
+            return
         typer.echo(f"index is up to date: version {report.index_version}, {report.vectors} vectors ({report.index_kind})")
         return
     typer.echo(
         f"indexed {report.documents_indexed} documents ({report.chunks_embedded} chunks embedded), "
         f"removed {report.documents_removed} documents ({report.chunks_removed} chunks); "
-        f"index version {report.index_version}: {report.vectors} vectors ({report.index_kind}) "
-        f"in {report.seconds:.1f} s"
+        f"index version {report.index_version}: {report.vectors} vectors ({report.index_kind}), "
+        f"{report.keyword_rows} keyword rows{' (rebuilt)' if report.keyword_rebuilt else ''} in {report.seconds:.1f} s"
     )
 
 
