@@ -294,10 +294,11 @@ class KeywordIndex:
         self.live_rows = int(sum(int(m.sum()) for m in self.live))
         tokens = sum(int(np.asarray(s.lengths, dtype=np.int64)[m].sum()) for s, m in zip(segments, self.live, strict=True))
         self.avgdl = tokens / self.live_rows if self.live_rows else 1.0
-        self._lengths = (np.concatenate([np.asarray(s.lengths, dtype=np.float32) for s in segments])
-                         if segments else np.empty(0, np.float32))
+        lengths = (np.concatenate([np.asarray(s.lengths, dtype=np.float64) for s in segments])
+                   if segments else np.empty(0, np.float64))
         # BM25's length normalisation per global row, computed once: k1 · (1 − b + b · dl / avgdl).
-        self._norm = (K1 * (1 - B + B * self._lengths / self.avgdl)).astype(np.float32)
+        # In double precision, as FTS5 scores: near-ties then fall the same way.
+        self._norm = K1 * (1 - B + B * lengths / self.avgdl)
 
     def __len__(self) -> int:
         return self.live_rows
@@ -360,13 +361,13 @@ class KeywordIndex:
                 if not rows.size:
                     continue
                 global_rows = rows.astype(np.int64) + self.offsets[i]
-                tf = tfs.astype(np.float32)
+                tf = tfs.astype(np.float64)
                 rows_parts.append(global_rows)
                 score_parts.append(idf * tf * (K1 + 1) / (tf + self._norm[global_rows]))
         if not rows_parts:
             return []
         rows = np.concatenate(rows_parts)
-        scores: np.ndarray = np.concatenate(score_parts).astype(np.float64)
+        scores: np.ndarray = np.concatenate(score_parts)
         if len(rows_parts) > 1:  # a row can score in several parts: add them up
             if rows.size * 16 < self.vec_ids.size:
                 rows, inverse = np.unique(rows, return_inverse=True)
