@@ -1,0 +1,77 @@
+"""Does the keyword index rank exactly as SQLite FTS5 did? Every keyword ranking of the dev queries, as JSON.
+
+The dev corpus (tests/fixtures: seed pages, the Kronoberg PDF, dev_corpus.jsonl) is indexed
+into a temporary data directory (or ``--data-dir``); its chunks' normalised terms are then
+loaded into an in-memory FTS5 table as the store held them before schema version 4, and every
+keyword ranking the dev queries make (each ``plan_query`` ranking, and each of its terms
+alone), top 200, is asked of both. Prints how many rankings there were, how many come back in
+the same order, and the largest relative difference between two scores.
+
+Run: .venv/bin/python bench/keyword_agreement.py [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from regionsok.settings import Settings  # noqa: E402
+from search.evaluation import build_dev_corpus, load_dev_queries  # noqa: E402
+from search.hybrid import plan_query  # noqa: E402
+from search.indexer import current_generation  # noqa: E402
+from search.keyword import KeywordIndex  # noqa: E402
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+def agreement(data_dir: Path, model_dir: Path) -> dict[str, object]:
+    settings = Settings(data_dir=data_dir, embedding_model=str(model_dir))
+    build_dev_corpus(settings, FIXTURES / "html", FIXTURES / "pdf", FIXTURES / "search" / "dev_corpus.jsonl")
+    generation = current_generation(settings.index_dir)
+    keyword = KeywordIndex.load(generation.path) if generation else None
+    if keyword is None:
+        raise SystemExit(f"no keyword index in {settings.index_dir}")
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE f USING fts5(norm, tokenize='unicode61 remove_diacritics 0')")
+    with sqlite3.connect(settings.db_path) as store:
+        fts.executemany("INSERT INTO f (rowid, norm) VALUES (?, ?)", store.execute("SELECT vec_id, norm FROM chunks"))
+    rankings = identical = 0
+    worst = 0.0
+    for query in load_dev_queries(FIXTURES / "search" / "dev_queries.jsonl"):
+        for kq in plan_query(query.query).keyword:
+            for terms in (kq.terms, *((t,) for t in kq.terms)):
+                ours = keyword.search(terms, 200)
+                theirs = [(r[0], r[1]) for r in fts.execute(
+                    "SELECT rowid, -rank FROM f WHERE f MATCH ? ORDER BY rank LIMIT 200", (" OR ".join(terms),))]
+                rankings += 1
+                identical += [v for v, _ in ours] == [v for v, _ in theirs]
+                worst = max([worst, *(abs(a - b) / abs(b) for (_, a), (_, b) in zip(ours, theirs, strict=False))])
+    return {"bench": "keyword_agreement", "chunks": len(keyword), "rankings": rankings,
+            "identical_order": identical, "max_relative_score_difference": worst}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="Keep the indexed dev corpus here (reused next time).")
+    parser.add_argument("--model-dir", type=Path, default=Settings().model_dir)
+    args = parser.parse_args()
+    if args.data_dir:
+        print(json.dumps(agreement(args.data_dir, args.model_dir)))
+        return
+    with tempfile.TemporaryDirectory(prefix="regionsok-agreement-") as tmp:
+        print(json.dumps(agreement(Path(tmp) / "data", args.model_dir)))
+
+
+if __name__ == "__main__":
+    main()
