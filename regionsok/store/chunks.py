@@ -13,16 +13,16 @@ filtering always happens before ranking.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from regionsok.errors import StoreError
 from regionsok.records import Chunk, SearchFilters, StoredText
-from regionsok.store.queries import rows_in
+from regionsok.store.queries import Connection, rows_in
 from regionsok.text import fold
 
 
@@ -34,6 +34,10 @@ class NewChunk:
     chunk: Chunk
     norm: str
 
+
+#: What PostgreSQL says to the FTS5 keyword reads, which stay SQLite's (the keyword side moves
+#: out of the store into the index generations; it is not ported to PostgreSQL).
+NO_KEYWORDS_ON_POSTGRES = "the FTS5 keyword index is not on PostgreSQL: {what} needs the SQLite store"
 
 #: The filter of an unfiltered search: every document not marked removed.
 LIVE_DOCUMENTS = "d.removed_at IS NULL"
@@ -92,9 +96,10 @@ def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[Any]]:
 
 
 class ChunkTables:
-    conn: sqlite3.Connection
+    conn: Connection
+    backend: Literal["sqlite", "postgresql"]
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
+    def transaction(self) -> AbstractContextManager[Connection]:  # provided by Store
         raise NotImplementedError
 
     # -- vectors of an index run that has not published yet -----------------------------------
@@ -113,7 +118,8 @@ class ChunkTables:
         """Keep freshly embedded vectors, committed at once: a killed run keeps them."""
         with self.transaction():
             self.conn.executemany(
-                "INSERT OR REPLACE INTO embedding_cache (text_sha256, model, vector) VALUES (?, ?, ?)",
+                "INSERT INTO embedding_cache (text_sha256, model, vector) VALUES (?, ?, ?) "
+                "ON CONFLICT (text_sha256, model) DO UPDATE SET vector = excluded.vector",
                 [(digest, model, blob) for digest, blob in vectors],
             )
 
@@ -151,9 +157,15 @@ class ChunkTables:
 
     def next_vec_id(self) -> int:
         """The first vec_id never used (AUTOINCREMENT's counter, or past the largest row)."""
-        seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
+        if self.backend == "postgresql":
+            # The identity's counter, which a trigger keeps past every inserted id (schema.py).
+            seq = self.conn.execute(
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM chunks_vec_id_seq"
+            ).fetchone()
+        else:
+            seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
         top = self.conn.execute("SELECT max(vec_id) FROM chunks").fetchone()[0]
-        return max(seq[0] if seq else 0, top or 0) + 1
+        return int(max(seq[0] if seq else 0, top or 0)) + 1
 
     def all_vec_ids(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self.conn.execute("SELECT vec_id FROM chunks")), dtype=np.int64)
@@ -172,18 +184,21 @@ class ChunkTables:
         Returns how many chunk rows were deleted.
         """
         keep_set = set(keep)
+        fts = self.backend == "sqlite"  # PostgreSQL has no chunks_fts (see NO_KEYWORDS_ON_POSTGRES)
         old = [r for r in self.conn.execute("SELECT vec_id, chunk_id, norm FROM chunks WHERE doc_id = ?",
                                             (doc_id,)) if r[1] not in keep_set]
-        self.conn.executemany(
-            "INSERT INTO chunks_fts (chunks_fts, rowid, norm) VALUES ('delete', ?, ?)",
-            [(r[0], r[2]) for r in old],
-        )
+        if fts:
+            self.conn.executemany(
+                "INSERT INTO chunks_fts (chunks_fts, rowid, norm) VALUES ('delete', ?, ?)",
+                [(r[0], r[2]) for r in old],
+            )
         self.conn.executemany("DELETE FROM chunks WHERE vec_id = ?", [(r[0],) for r in old])
         rows = [(c.vec_id, c.chunk.chunk_id, doc_id, c.chunk.ordinal, c.chunk.text, c.norm) for c in new]
         self.conn.executemany(
             "INSERT INTO chunks (vec_id, chunk_id, doc_id, ordinal, text, norm) VALUES (?, ?, ?, ?, ?, ?)", rows
         )
-        self.conn.executemany("INSERT INTO chunks_fts (rowid, norm) VALUES (?, ?)", [(r[0], r[5]) for r in rows])
+        if fts:
+            self.conn.executemany("INSERT INTO chunks_fts (rowid, norm) VALUES (?, ?)", [(r[0], r[5]) for r in rows])
         return len(old)
 
     def set_indexed_sha256(self, doc_id: str, sha256: str | None) -> None:
@@ -194,7 +209,8 @@ class ChunkTables:
         rows = list(self.conn.execute("SELECT vec_id, text FROM chunks"))
         self.conn.executemany("UPDATE chunks SET norm = ? WHERE vec_id = ?",
                               [(normalize(r[1]), r[0]) for r in rows])
-        self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
+        if self.backend == "sqlite":
+            self.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
         return len(rows)
 
     # -- search reads ------------------------------------------------------------------------
@@ -206,6 +222,7 @@ class ChunkTables:
         document roughly doubles the cost of a frequent term, and chunks of removed documents
         (left only until the next index run) are dropped later by ``chunk_rows``.
         """
+        self._need_fts("keyword_search")
         if filters is None or filters.is_empty():
             return [(r[0], r[1]) for r in self.conn.execute(
                 "SELECT rowid, -rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit)
@@ -220,6 +237,7 @@ class ChunkTables:
 
     def filtered_vec_ids(self, filters: SearchFilters) -> np.ndarray:
         """vec_ids of every chunk of the documents the filter admits."""
+        self._need_fts("filtered_vec_ids")
         where, params = _filter_sql(filters)
         sql = f"SELECT c.vec_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}"
         return np.fromiter((r[0] for r in self.conn.execute(sql, list(params))), dtype=np.int64)
@@ -238,11 +256,16 @@ class ChunkTables:
 
     def term_chunk_count(self, token: str) -> int:
         """How many chunks contain an FTS5 token (from a per-connection fts5vocab table)."""
+        self._need_fts("term_chunk_count")
         self.conn.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')"
         )
         row = self.conn.execute("SELECT doc FROM temp.chunks_vocab WHERE term = ?", (token,)).fetchone()
         return int(row[0]) if row else 0
+
+    def _need_fts(self, what: str) -> None:
+        if self.backend != "sqlite":
+            raise StoreError(NO_KEYWORDS_ON_POSTGRES.format(what=what))
 
     def chunk_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])

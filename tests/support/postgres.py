@@ -1,0 +1,72 @@
+"""A real PostgreSQL server for tests and benches: PyPI's ``pgserver`` (PostgreSQL 16 + pgvector).
+
+One server per test session in a temporary directory, a fresh database per test. As root,
+``pgserver`` runs the server as a system user ``pgserver`` it creates with ``useradd``
+(PostgreSQL refuses to run as root); the data directory is made with ``mkdtemp`` directly
+under the system temp dir, so the only folders whose permissions it widens for that user
+are the data directory itself and the already world-readable temp dir — never pytest's
+private ``/tmp/pytest-of-root``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class PostgresUnavailable(RuntimeError):
+    """The platform cannot run pgserver's bundled PostgreSQL (the reason says why)."""
+
+
+@dataclass
+class PostgresServer:
+    """A running server; :meth:`new_database` hands out empty databases."""
+
+    handle: Any
+    directory: str
+    _names: itertools.count[int] = field(default_factory=itertools.count)
+
+    def url(self, database: str = "postgres") -> str:
+        return str(self.handle.get_uri(database))
+
+    def new_database(self, prefix: str = "t") -> str:
+        """A fresh empty database's URL."""
+        import psycopg
+
+        name = f"{prefix}_{next(self._names)}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1].split("?", 1)[0]
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        self.handle.cleanup()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_postgres() -> PostgresServer:
+    """Start a throw-away server (about a second); PostgresUnavailable where pgserver is not installed."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs: no XDG_RUNTIME_DIR in containers
+            import pgserver
+    except ImportError as err:
+        raise PostgresUnavailable(f"pgserver is not installed ({err}); `make setup` installs it") from err
+    directory = tempfile.mkdtemp(prefix="regionsok-pg-")
+    # A server that is installed but fails to start is a failure, not a skip: only a
+    # platform pgserver has no build for skips.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        handle = pgserver.get_server(directory, cleanup_mode="delete")
+    return PostgresServer(handle=handle, directory=directory)
