@@ -138,10 +138,11 @@ def connect(url: str, *, readonly: bool) -> PgConnection:
         import psycopg
     except ImportError as err:  # pragma: no cover - psycopg is a dependency
         raise StoreError("a PostgreSQL store needs psycopg: pip install 'psycopg[binary]'") from err
-    options = "-c default_transaction_read_only=on" if readonly else ""
     try:
-        conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, options=options,
-                               connect_timeout=30)
+        conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=30)
+        if readonly:
+            # A session setting, not the URL's ``options`` (which stay the operator's).
+            conn.execute("SET default_transaction_read_only = on")
     except psycopg.Error as err:
         raise StoreError(f"cannot open store {redacted(url)}: {err}") from err
     return PgConnection(conn)
