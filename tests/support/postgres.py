@@ -14,9 +14,9 @@ import itertools
 import shutil
 import tempfile
 import warnings
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class PostgresUnavailable(RuntimeError):
