@@ -229,7 +229,7 @@ def test_writers_on_two_connections_never_store_a_document_twice(postgres_url: s
         try:
             with Store.open(postgres_url) as store:
                 outcomes.extend(store.upsert_document(_doc(n))[0] for n in range(30))
-        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as err:  # reported by the assertion below
             errors.append(err)
 
     workers = [threading.Thread(target=ingest) for _ in range(2)]
