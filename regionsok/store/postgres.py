@@ -1,15 +1,22 @@
 """The PostgreSQL side of the store: a connection that speaks the mixins' SQLite-flavoured SQL.
 
 The mixins' SQL is written once, in the common subset of both dialects (``ON CONFLICT``
-upserts, ``NULLS FIRST``); what still differs sits here and nowhere else:
+upserts, ``NULLS FIRST``, ``listing = 0``); what still differs sits here, in schema.py's
+``PG_MIGRATIONS`` and in the few ``store.backend`` branches of chunks.py:
 
 - placeholders: ``?`` becomes ``%s`` (and a literal ``%`` becomes ``%%``);
 - rows: :class:`PgRow` is indexable by position and by column name, like ``sqlite3.Row``;
 - ``total_changes``: rows changed by INSERT/UPDATE/DELETE since the connection opened;
+- text: a NUL character, which PostgreSQL text cannot hold, is stored as U+FFFD;
 - the schema version: a one-row ``schema_version`` table instead of ``PRAGMA user_version``;
 - the write lock: ``BEGIN IMMEDIATE`` (one writer at a time, readers never blocked) becomes
   ``BEGIN`` plus a transaction-scoped advisory lock, so a read-modify-write such as
   ``upsert_document`` is exactly as safe across processes as on SQLite.
+
+One difference stays: a failed statement inside ``store.transaction()`` aborts the whole
+PostgreSQL transaction (SQLite fails only that statement), so code that catches a database
+error there and carries on would fail at the next statement. The store's callers catch no
+database errors inside a transaction.
 
 psycopg is imported only when a PostgreSQL store is opened: the embedded default never loads it.
 """
@@ -31,7 +38,8 @@ if TYPE_CHECKING:
 SCHEMES = ("postgresql://", "postgres://")
 
 #: The key of the advisory lock every write transaction holds (any constant bigint would do;
-#: this one reads "regionsok" in hex-ish letters so an operator spotting it in pg_locks knows whose).
+#: this one is the ASCII bytes of "regionso", so an operator spotting it in pg_locks knows whose).
+#: Advisory locks are per database: two stores in two databases never wait for each other.
 WRITER_LOCK = 0x7265_6769_6F6E_736F
 
 BEGIN_WRITE = f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK})"
@@ -98,6 +106,16 @@ def _row_factory(cursor: Any) -> Any:
     return lambda values: cls(values)
 
 
+def _storable(parameters: Sequence[Any]) -> tuple[Any, ...]:
+    """Parameters PostgreSQL accepts: its text cannot hold U+0000, which SQLite's can.
+
+    A NUL reaches the store only in what a source sent as hints (a JSON Lines title, say;
+    texts with NULs are rejected as binary by ingest), so it is kept as U+FFFD, the
+    replacement character, instead of failing the whole write.
+    """
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in parameters)
+
+
 _DML = re.compile(r"^(INSERT|UPDATE|DELETE) ")
 
 
@@ -115,7 +133,7 @@ class PgConnection:
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         # Without parameters the text goes as is (several statements allowed, ``%`` literal).
         if parameters:
-            cursor = self._conn.execute(translate(sql), tuple(parameters))
+            cursor = self._conn.execute(translate(sql), _storable(parameters))
         else:
             cursor = self._conn.execute(sql)
         if cursor.rowcount > 0 and _DML.match(cursor.statusmessage or ""):
@@ -124,7 +142,7 @@ class PgConnection:
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cursor = self._conn.cursor()
-        cursor.executemany(translate(sql), [tuple(p) for p in seq_of_parameters])
+        cursor.executemany(translate(sql), [_storable(p) for p in seq_of_parameters])
         self.total_changes += max(cursor.rowcount, 0)
         return cursor
 

@@ -1,8 +1,8 @@
-"""The SQLite schema, as an ordered list of migrations.
+"""The schema, as an ordered list of migrations: SQLite's, and the same in PostgreSQL's dialect.
 
-``PRAGMA user_version`` is the schema version: migration *n* (1-based) brings a store
-from version *n-1* to *n* inside one transaction. Never edit a migration that has
-shipped; append a new one.
+``PRAGMA user_version`` (PostgreSQL: the ``schema_version`` table) is the schema version:
+migration *n* (1-based) brings a store from version *n-1* to *n* inside one transaction.
+Never edit a migration that has shipped; append a new one to both lists.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ as a SQLite file; the ones that compare the two open one store of each.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from dataclasses import replace
@@ -241,3 +242,17 @@ def test_writers_on_two_connections_never_store_a_document_twice(postgres_url: s
     assert sorted(outcomes).count("new") == 30 and outcomes.count("unchanged") == 30
     with Store.open(postgres_url) as store:
         assert store.stats()["documents"] == 30 and store.stats()["versions"] == 30
+
+
+def test_a_record_with_nul_characters_is_rejected_with_its_reason_on_either_backend(
+    store: Store, tmp_path: Path
+) -> None:
+    # PostgreSQL text cannot hold U+0000: the page (its title hint has one) must still be stored.
+    from ingest.pipeline import ingest_jsonl
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps({"url": "https://region.example.se/nul", "title": "Rubrik\u0000",
+                                 "text": f"{TEXT}\u0000 " * 5}) + "\n", encoding="utf-8")
+    report = ingest_jsonl(store, batch)
+    assert [r.reason for r in report.failed] == ["not text: binary content in a file treated as text"]
+    assert list(store.iter_documents()) == []
