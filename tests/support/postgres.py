@@ -11,6 +11,7 @@ private ``/tmp/pytest-of-root``.
 from __future__ import annotations
 
 import itertools
+import logging
 import shutil
 import tempfile
 import warnings
@@ -87,6 +88,9 @@ def start_postgres() -> PostgresServer:
             import pgserver
     except ImportError as err:
         raise PostgresUnavailable(f"pgserver is not installed ({err}); `make setup` installs it") from err
+    # pgserver's exit hook logs at INFO after pytest has closed its log streams ("Logging
+    # error" noise at the end of every run); its warnings and errors still show.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     directory = tempfile.mkdtemp(prefix="regionsok-pg-")
     # A server that is installed but fails to start is a failure, not a skip: only a
     # platform pgserver has no build for skips.
