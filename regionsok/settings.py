@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         description="The one directory holding everything the product writes about its data: "
         "the SQLite store, the index files and the run reports.",
     )
+    store_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL URL (postgresql://user:password@host/database) to keep the store "
+        "(pages, documents, versions, extractions, chunks, runs) in that shared database instead of "
+        "the SQLite file in the data directory; unset, the SQLite file as always. The index files "
+        "and run reports stay in the data directory either way.",
+    )
     model_dir: Path = Field(
         default_factory=default_model_dir,
         description="Where `regionsok model build` writes the bundled embedding model and where "
@@ -96,7 +103,7 @@ class Settings(BaseSettings):
 
     @property
     def db_path(self) -> Path:
-        """The SQLite store."""
+        """The SQLite store; with ``store_url`` set, ``Store.open(db_path)`` opens that instead."""
         return self.data_dir / "regionsok.sqlite3"
 
     @property

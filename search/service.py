@@ -40,7 +40,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -240,7 +239,7 @@ class SearchService:
         # Thread counts are the process's, set by its entry point (search.runtime), not here.
         self.timings = SearchTimings()
         self._query_vectors = _QueryVectorCache(self.embedder, self.timings)
-        if not settings.db_path.is_file():
+        if settings.store_url is None and not settings.db_path.is_file():
             raise IndexError_(f"no store at {settings.db_path}: run `regionsok ingest` and `regionsok index` first")
         self._current_view = self._new_view(self._load())
 
@@ -275,13 +274,13 @@ class SearchService:
         return self._current_view.loaded
 
     def _new_view(self, loaded: _Loaded) -> _View:
-        signature = _database_signature(self.settings.db_path)  # before reading: a later write is seen next time
+        signature = self._store().change_marker()  # before reading: a later write is seen next time
         return _View(loaded, Catalog.load(self._store()), signature)
 
     def _view(self) -> _View:
         """The catalog view of the served generation, re-read when the store changed."""
         view = self._current_view
-        if view.db_signature == _database_signature(self.settings.db_path):
+        if view.db_signature == self._store().change_marker():
             return view
         if len(view.catalog.chunk_vec_ids) > CATALOG_SYNC_MAX:
             self._refresh_in_background(view.loaded)
@@ -494,20 +493,6 @@ class _QueryVectorCache:
             while len(self._vectors) > self._size:
                 self._vectors.popitem(last=False)
         return vector
-
-
-def _database_signature(db_path: Path) -> tuple[Any, ...]:
-    """(mtime, size) of the SQLite file and its WAL: changes with every commit (in WAL mode
-    every commit writes the WAL: its size or modification time moves)."""
-    signature: list[Any] = []
-    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
-        try:
-            status = path.stat()
-        except OSError:
-            signature.append(None)
-        else:
-            signature.append((status.st_mtime_ns, status.st_size))
-    return tuple(signature)
 
 
 def _mark_words_matched(docs: dict[str, _DocScore], per_word: list[set[int]], doc_of: dict[int, int]) -> None:

@@ -58,3 +58,41 @@ def data_dir(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     get_settings.cache_clear()
     yield tmp_path / "data"
     get_settings.cache_clear()
+
+
+# -- the store on both backends --------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One real PostgreSQL server (pgserver) for the whole run, stopped and deleted at the end."""
+    from tests.support.postgres import PostgresUnavailable, start_postgres
+
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as err:
+        pytest.skip(f"no PostgreSQL on this platform: {err}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: object) -> Iterator[str]:
+    """A fresh, empty database on the session's server, dropped after the test."""
+    from tests.support.postgres import PostgresServer
+
+    assert isinstance(postgres_server, PostgresServer)
+    url = postgres_server.new_database()
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a fresh store opens, once per backend: a SQLite file, or an empty PostgreSQL database.
+
+    Tests taking it (the store fixtures) run twice; ``Store.open(store_location)`` opens either.
+    """
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return str(tmp_path / "regionsok.sqlite3")

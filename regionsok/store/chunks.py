@@ -9,16 +9,15 @@ schema version 4). Filters and facets read the columns ``search.catalog`` loads 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from regionsok.records import Chunk, StoredText
-from regionsok.store.queries import rows_in
+from regionsok.store.queries import Connection, rows_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +30,10 @@ class NewChunk:
 
 
 class ChunkTables:
-    conn: sqlite3.Connection
+    conn: Connection
+    backend: Literal["sqlite", "postgresql"]
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
+    def transaction(self) -> AbstractContextManager[Connection]:  # provided by Store
         raise NotImplementedError
 
     # -- vectors of an index run that has not published yet -----------------------------------
@@ -52,7 +52,8 @@ class ChunkTables:
         """Keep freshly embedded vectors, committed at once: a killed run keeps them."""
         with self.transaction():
             self.conn.executemany(
-                "INSERT OR REPLACE INTO embedding_cache (text_sha256, model, vector) VALUES (?, ?, ?)",
+                "INSERT INTO embedding_cache (text_sha256, model, vector) VALUES (?, ?, ?) "
+                "ON CONFLICT (text_sha256, model) DO UPDATE SET vector = excluded.vector",
                 [(digest, model, blob) for digest, blob in vectors],
             )
 
@@ -90,9 +91,15 @@ class ChunkTables:
 
     def next_vec_id(self) -> int:
         """The first vec_id never used (AUTOINCREMENT's counter, or past the largest row)."""
-        seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
+        if self.backend == "postgresql":
+            # The identity's counter, which a trigger keeps past every inserted id (schema.py).
+            seq = self.conn.execute(
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM chunks_vec_id_seq"
+            ).fetchone()
+        else:
+            seq = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'").fetchone()
         top = self.conn.execute("SELECT max(vec_id) FROM chunks").fetchone()[0]
-        return max(seq[0] if seq else 0, top or 0) + 1
+        return int(max(seq[0] if seq else 0, top or 0)) + 1
 
     def all_vec_ids(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self.conn.execute("SELECT vec_id FROM chunks")), dtype=np.int64)

@@ -9,12 +9,12 @@ one document with all its URLs in ``document_urls``.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Literal
 
 from regionsok.records import Document, Extraction, StoredText
+from regionsok.store.queries import Connection, Row
 from regionsok.text import canonical_url, fold
 from regionsok.timefmt import utcnow
 
@@ -22,9 +22,10 @@ DocumentChange = Literal["new", "changed", "unchanged", "duplicate"]
 
 
 class DocumentTables:
-    conn: sqlite3.Connection
+    conn: Connection
+    backend: Literal["sqlite", "postgresql"]
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
+    def transaction(self) -> AbstractContextManager[Connection]:  # provided by Store
         raise NotImplementedError
 
     # -- documents -------------------------------------------------------------------
@@ -92,7 +93,7 @@ class DocumentTables:
 
     def _add_urls(self, doc_id: str, urls: list[str]) -> None:
         self.conn.executemany(
-            "INSERT OR IGNORE INTO document_urls (url, doc_id) VALUES (?, ?)", [(u, doc_id) for u in urls]
+            "INSERT INTO document_urls (url, doc_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [(u, doc_id) for u in urls]
         )
 
     def _add_version(
@@ -104,7 +105,7 @@ class DocumentTables:
             (doc_id, version, doc.title, doc.text, sha, published, now),
         )
 
-    def get_document(self, doc_id: str) -> sqlite3.Row | None:
+    def get_document(self, doc_id: str) -> Row | None:
         return self.conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
 
     def document_urls(self, doc_id: str) -> list[str]:
@@ -114,7 +115,7 @@ class DocumentTables:
             )
         ]
 
-    def document_versions(self, doc_id: str) -> list[sqlite3.Row]:
+    def document_versions(self, doc_id: str) -> list[Row]:
         return list(
             self.conn.execute(
                 "SELECT version, title, text, sha256, published, created_at FROM document_versions "
@@ -123,9 +124,9 @@ class DocumentTables:
             )
         )
 
-    def iter_documents(self, *, include_removed: bool = False) -> Iterator[sqlite3.Row]:
+    def iter_documents(self, *, include_removed: bool = False) -> Iterator[Row]:
         where = "" if include_removed else "WHERE removed_at IS NULL"
-        yield from self.conn.execute(f"SELECT * FROM documents {where} ORDER BY published, doc_id")
+        yield from self.conn.execute(f"SELECT * FROM documents {where} ORDER BY published NULLS FIRST, doc_id")
 
     # -- ingest errors ---------------------------------------------------------------
 
@@ -139,7 +140,7 @@ class DocumentTables:
     def clear_error(self, input_name: str) -> None:
         self.conn.execute("DELETE FROM ingest_errors WHERE input = ?", (input_name,))
 
-    def ingest_errors(self) -> list[sqlite3.Row]:
+    def ingest_errors(self) -> list[Row]:
         return list(self.conn.execute("SELECT input, reason, at FROM ingest_errors ORDER BY input"))
 
     # -- extractions and facets ----------------------------------------------------------
@@ -192,7 +193,7 @@ class DocumentTables:
             )
             self.conn.execute("DELETE FROM doc_facets WHERE doc_id = ?", (doc_id,))
             self.conn.executemany(
-                "INSERT OR IGNORE INTO doc_facets (doc_id, facet, value, norm) VALUES (?, ?, ?, ?)",
+                "INSERT INTO doc_facets (doc_id, facet, value, norm) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(doc_id, facet, value, fold(value)) for facet, value in sorted(facets)],
             )
             if extraction.kind:

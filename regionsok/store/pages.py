@@ -7,13 +7,13 @@ nothing downstream.
 
 from __future__ import annotations
 
-import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Literal
 
 from regionsok.records import FetchedPage
+from regionsok.store.queries import Connection, Row
 from regionsok.timefmt import TIMESTAMP_FORMAT, parse_timestamp, utcnow
 
 PageChange = Literal["new", "changed", "unchanged"]
@@ -21,12 +21,13 @@ PageChange = Literal["new", "changed", "unchanged"]
 
 
 class PageTables:
-    conn: sqlite3.Connection
+    conn: Connection
+    backend: Literal["sqlite", "postgresql"]
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # provided by Store
+    def transaction(self) -> AbstractContextManager[Connection]:  # provided by Store
         raise NotImplementedError
 
-    def get_page_meta(self, url: str) -> sqlite3.Row | None:
+    def get_page_meta(self, url: str) -> Row | None:
         """What we know of a URL for a conditional request (no body)."""
         return self.conn.execute(
             "SELECT url, final_url, etag, last_modified, sha256, status, removed_at, doc_id, "
@@ -69,7 +70,7 @@ class PageTables:
                     sha256 = excluded.sha256, body = excluded.body, title_hint = excluded.title_hint,
                     published_hint = excluded.published_hint, fetched_at = excluded.fetched_at,
                     checked_at = excluded.checked_at, removed_at = NULL, error = NULL,
-                    listing = excluded.listing, requested_url = COALESCE(excluded.requested_url, requested_url)
+                    listing = excluded.listing, requested_url = COALESCE(excluded.requested_url, pages.requested_url)
                 """,
                 (
                     page.url,
@@ -131,7 +132,7 @@ class PageTables:
         urls = [
             r[0]
             for r in self.conn.execute(
-                "SELECT url FROM pages WHERE removed_at IS NULL AND status < 400 AND NOT listing "
+                "SELECT url FROM pages WHERE removed_at IS NULL AND status < 400 AND listing = 0 "
                 "AND (ingested_sha256 IS NULL OR ingested_sha256 != sha256) ORDER BY url"
             )
         ]
@@ -142,7 +143,7 @@ class PageTables:
 
     def count_pages_to_ingest(self) -> int:
         return self.conn.execute(
-            "SELECT count(*) FROM pages WHERE removed_at IS NULL AND status < 400 AND NOT listing "
+            "SELECT count(*) FROM pages WHERE removed_at IS NULL AND status < 400 AND listing = 0 "
             "AND (ingested_sha256 IS NULL OR ingested_sha256 != sha256)"
         ).fetchone()[0]
 
@@ -190,7 +191,7 @@ class PageTables:
             self.mark_page_ingested(page.url, page.sha256, None)
         return change
 
-    def known_pages(self, source: str) -> list[sqlite3.Row]:
+    def known_pages(self, source: str) -> list[Row]:
         """A source's live pages for the next crawl: ``url, etag, last_modified, checked_at,
         listing`` (1 for pages stored with :meth:`save_listing`)."""
         return self.conn.execute(

@@ -11,9 +11,31 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from regionsok.records import DocumentBrief, Extraction
+
+if TYPE_CHECKING:
+    from regionsok.store.postgres import PgRow
+
+#: A result row of either backend: readable as ``row[0]`` and ``row["column"]``.
+Row: TypeAlias = "sqlite3.Row | PgRow"
+
+
+class Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the store's SQL asks of a connection: sqlite3's, or regionsok.store.postgres's."""
+
+    @property
+    def total_changes(self) -> int: ...
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Sequence[Any]], /) -> Cursor: ...
+    def close(self) -> None: ...
 
 # SQLite's default limit on bound parameters is 32766 nowadays, but older builds use 999;
 # batches stay well below either.
@@ -27,8 +49,8 @@ def batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def rows_in(
-    conn: sqlite3.Connection, sql: str, keys: Iterable[Any], before: tuple[Any, ...] = ()
-) -> Iterator[sqlite3.Row]:
+    conn: Connection, sql: str, keys: Iterable[Any], before: tuple[Any, ...] = ()
+) -> Iterator[Row]:
     """The rows of ``sql`` for every key, one query per batch of keys.
 
     ``sql`` holds ``{marks}`` where the ``IN`` list goes; ``before`` are the parameters that
@@ -40,9 +62,9 @@ def rows_in(
 
 
 class ReadQueries:
-    conn: sqlite3.Connection
+    conn: Connection
 
-    def facet_values(self, facet: str) -> list[sqlite3.Row]:
+    def facet_values(self, facet: str) -> list[Row]:
         """Distinct values of one facet with their folded form and live-document count."""
         return self.conn.execute(
             "SELECT f.value AS value, f.norm AS norm, count(DISTINCT f.doc_id) AS documents "

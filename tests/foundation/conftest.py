@@ -17,8 +17,9 @@ FIXTURES = REPO / "tests" / "fixtures"
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store.open(tmp_path / "regionsok.sqlite3") as opened:
+def store(store_location: str) -> Iterator[Store]:
+    """A fresh store, on SQLite and on PostgreSQL (each test using it runs on both)."""
+    with Store.open(store_location) as opened:
         yield opened
 
 

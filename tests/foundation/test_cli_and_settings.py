@@ -8,6 +8,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from regionsok.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -25,9 +27,14 @@ def test_help_teaches_with_examples(run_cli, tmp_path: Path) -> None:
     assert ingest.returncode == 0 and "Examples" in ingest.stdout and "--jsonl" in ingest.stdout
 
 
-def test_stats_and_export_describe_the_ingested_documents(run_cli, tmp_path: Path) -> None:
+def test_stats_and_export_describe_the_ingested_documents(
+    run_cli, tmp_path: Path, store_location: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     data = tmp_path / "data"
+    if store_location.startswith("postgresql://"):
+        monkeypatch.setenv("REGIONSOK_STORE_URL", store_location)  # the commands run in subprocesses
     assert run_cli("ingest", str(FIXTURES / "html"), data_dir=data).returncode == 0
+    assert (data / "regionsok.sqlite3").exists() == (not store_location.startswith("postgresql://"))
 
     stats = json.loads(run_cli("stats", "--json", data_dir=data).stdout)
     exported_jsonl = run_cli("export", "--format", "jsonl", data_dir=data).stdout.splitlines()

@@ -24,8 +24,8 @@ ARTICLE = (
 ).encode()
 
 
-def test_a_redirected_page_is_one_document_that_answers_to_both_addresses(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "store.db") as store:
+def test_a_redirected_page_is_one_document_that_answers_to_both_addresses(store_location: str) -> None:
+    with Store.open(store_location) as store:
         store.save_fetched(FetchedPage(
             url="https://www.rjl.se/nyheter/spel", body=ARTICLE, content_type="text/html",
             requested_url="https://www.lj.se/gammal/nyhet-spel", source="rjl", county_code="06",
@@ -37,9 +37,9 @@ def test_a_redirected_page_is_one_document_that_answers_to_both_addresses(tmp_pa
                                                             "https://www.lj.se/gammal/nyhet-spel"}
 
 
-def test_a_listing_is_never_ingested_and_a_listing_that_becomes_a_document_is(tmp_path: Path) -> None:
+def test_a_listing_is_never_ingested_and_a_listing_that_becomes_a_document_is(store_location: str) -> None:
     page = FetchedPage(url="https://www.rjl.se/nyheter/", body=ARTICLE, content_type="text/html", source="rjl")
-    with Store.open(tmp_path / "store.db") as store:
+    with Store.open(store_location) as store:
         store.save_listing(page)
         assert [bool(r["listing"]) for r in store.known_pages("rjl")] == [True]
         assert store.count_pages_to_ingest() == 0

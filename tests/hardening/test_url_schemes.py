@@ -17,8 +17,8 @@ BODY = (
 
 
 @pytest.fixture()
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with Store.open(tmp_path / "regionsok.sqlite3") as opened:
+def store(store_location: str):  # type: ignore[no-untyped-def]
+    with Store.open(store_location) as opened:  # on SQLite and on PostgreSQL
         yield opened
 
 

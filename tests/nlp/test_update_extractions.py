@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import ingest.nlp
@@ -25,8 +23,8 @@ def _doc(doc_id: str, text: str) -> Document:
 
 
 @pytest.fixture()
-def store(tmp_path: Path):
-    with Store.open(tmp_path / "db.sqlite") as s:
+def store(store_location: str):  # type: ignore[no-untyped-def]
+    with Store.open(store_location) as s:  # on SQLite and on PostgreSQL
         yield s
 
 
