@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from regionsok.errors import StoreError
-from regionsok.records import Chunk, Document, Extraction, FetchedPage, Person, SearchFilters
+from regionsok.records import Chunk, Document, Extraction, FetchedPage, Person
 from regionsok.store import SCHEMA_VERSION, Store, open_store
 from regionsok.store.chunks import NewChunk
 

@@ -1,9 +1,8 @@
 """The nightly job with its store in PostgreSQL (``REGIONSOK_STORE_URL``), as a shared-store
 deployment runs it: crawl → ingest → extract → index into the database, nothing into a
-SQLite file, and the next night asks conditionally and embeds nothing that did not change.
-
-(Searching is not here: the keyword side still reads SQLite's FTS5 table until it moves
-into the index generations.)
+SQLite file, and the next night asks conditionally and embeds nothing that did not change;
+searching (filters and facets from the database, the keyword and vector sides from the
+index generation) then answers from it.
 """
 
 from __future__ import annotations
@@ -26,10 +25,25 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _nightly(data_dir: Path, model_dir: Path, store_url: str, sources: Path) -> dict[str, Any]:
+def _env(model_dir: Path, store_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSOK_")}
     env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "REGIONSOK_MODEL_DIR": str(model_dir),
                 "REGIONSOK_STORE_URL": store_url})
+    return env
+
+
+def _search(data_dir: Path, model_dir: Path, store_url: str, *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "regionsok", "--data-dir", str(data_dir), "search", *args, "--json"],
+        env=_env(model_dir, store_url), cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
+
+
+def _nightly(data_dir: Path, model_dir: Path, store_url: str, sources: Path) -> dict[str, Any]:
+    env = _env(model_dir, store_url)
     result = subprocess.run(
         [sys.executable, "-m", "regionsok", "--data-dir", str(data_dir), "nightly", "--sources", str(sources)],
         env=env, cwd=REPO, capture_output=True, text=True, timeout=900,
@@ -59,3 +73,12 @@ def test_nightly_keeps_its_store_in_postgres_and_the_next_night_is_incremental(
         assert store.last_run("nightly") is not None
     assert second["ok"] is True
     assert second["index"]["chunks_embedded"] == 0  # unchanged pages: nothing embedded again
+
+    everything = _search(data_dir, model_dir, postgres_url, "spelberoende")
+    assert everything["total"] > 0 and everything["results"][0]["snippet"]
+    county = everything["results"][0]["counties"][0]
+    in_county = _search(data_dir, model_dir, postgres_url, "spelberoende", "--county", county)
+    assert 0 < in_county["total"] <= everything["total"]
+    assert all(county in hit["counties"] for hit in in_county["results"])
+    assert in_county["facets"]["county"].get(county) == in_county["total"]
+    assert not (data_dir / "regionsok.sqlite3").exists()
