@@ -10,7 +10,7 @@ Why synthetic vectors: embedding 100k real chunks takes hours on a laptop CPU. T
 synthetic documents are chunked, keyword-indexed and stored exactly like real ones; only
 their vectors come from a cheap deterministic stand-in (a hashed bag of words projected
 to the model's dimension and normalised), added through the real indexer, so the FAISS
-index (HNSW above `exact_index_max`), FTS5 table and store have the size a 100k-chunk
+index (HNSW above `exact_index_max`), keyword index and store have the size a 100k-chunk
 deployment has. Queries are still embedded by the real model on every request.
 
 ``--fresh`` makes every request a query never seen before (a taxonomy concept's label with a

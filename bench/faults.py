@@ -7,7 +7,7 @@ the fault and checks the data directory:
 - ``PRAGMA integrity_check`` is ``ok``, and the index generation ``CURRENT`` names loads;
 - ``documents_lost``: expected documents missing from the store, live documents left
   unindexed, chunks without a vector;
-- ``duplicates``: a URL stored twice, a document version too many, a chunk or FTS row
+- ``duplicates``: a URL stored twice, a document version too many, a chunk, vector or keyword row
   twice, a vector twice or a vector no chunk owns.
 
 Trials: `ingest --jsonl` killed after 1/4, 1/2 and 3/4 of its records; `index` killed at

@@ -136,10 +136,10 @@ PLAIN_RRF: dict[str, FusionWeights] = {
 
 @dataclass(frozen=True, slots=True)
 class KeywordQuery:
-    """One keyword ranking to fuse: an FTS5 MATCH expression and its weight."""
+    """One keyword ranking to fuse: keyword expressions (FTS5 syntax, search.keyword reads it) and its weight."""
 
     label: str  # "words", "parts", "concept:<slug>", "names"
-    terms: tuple[str, ...]  # FTS5 expressions ORed together: '"barn"', '"spelberoend"*', '"psykisk häls"'
+    terms: tuple[str, ...]  # expressions ORed together: '"barn"', '"spelberoend"*', '"psykisk häls"'
     weight: float
 
 

@@ -148,7 +148,7 @@ def normalize(text: str) -> str:
 def query_terms(text: str, *, english: bool = False) -> list[tuple[str, ...]]:
     """A query's terms, grouped per word: ``(whole, part, part)`` alternatives each.
 
-    Stopwords of Swedish (and of English when ``english``) are dropped. The FTS query
+    Stopwords of Swedish (and of English when ``english``) are dropped. The keyword query
     built from this ORs everything: BM25 then rewards documents matching more and rarer
     terms, which is what a short researcher query wants.
     """
