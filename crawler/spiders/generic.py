@@ -51,6 +51,9 @@ _ARTICLE_MARKUP = 'meta[property="article:published_time"], meta[property="og:ty
 _PAGINATION = "a[rel~=next]::attr(href), link[rel~=next]::attr(href)"
 #: Stats keys this spider counts (``regionsok/<key>``), read back into the crawl report.
 STAT_PREFIX = "regionsok/"
+#: Signal sent once ``start()`` has handed every start request to the scheduler (the shared
+#: frontier, :mod:`crawler.frontier`, opens its run to the end rule only then).
+SEEDED = object()
 
 
 def _stat(key: str) -> str:
@@ -66,6 +69,9 @@ class GenericSpider(scrapy.Spider):
     item_patterns: ClassVar[tuple[str, ...]] = ()
     # 304 and 404/410 are answers we act on, not errors.
     handle_httpstatus_list: ClassVar[list[int]] = [304, 404, 410]
+    #: False in a worker that joins a shared frontier another worker seeded: its start
+    #: requests are in the queue already (set by :class:`crawler.frontier.FrontierScheduler`).
+    seeds: bool = True
 
     def __init__(
         self,
@@ -111,6 +117,13 @@ class GenericSpider(scrapy.Spider):
     # -- requests -------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if not self.seeds:
+            return
+        async for request in self._start_requests():
+            yield request
+        self.crawler.signals.send_catch_log(SEEDED, spider=self)
+
+    async def _start_requests(self) -> AsyncIterator[scrapy.Request]:
         self._sitemaps_pending = len(self.source.sitemap_urls)
         for url in self.source.sitemap_urls:
             yield self._sitemap_request(url)

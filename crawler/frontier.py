@@ -1,0 +1,435 @@
+"""The shared crawl frontier: Scrapy's scheduler and duplicate filter in Redis (``scrapy-redis``).
+
+With ``REGIONSOK_CRAWL_QUEUE=redis://…`` every crawl process (``regionsok crawl --worker``, on
+any machine) takes its requests from, and puts the links it finds into, one queue per source
+in Redis, behind one duplicate filter per source: a URL is fetched once across all workers.
+
+A *run* of the frontier, per source, goes like this:
+
+- **join**: the first worker to open the source starts a run (clears what an earlier run
+  left), becomes its *seeder* and hands its start requests (start URLs, sitemaps, the
+  stored listings and stale documents) to the queue; later workers join the run.
+- **work**: a worker pops a request and, in the same atomic step, files it under its own
+  *in-flight* hash. It is acknowledged (removed from there) only once Scrapy is completely
+  done with it: downloaded, its callback's links pushed and its items stored. A worker keeps
+  a heartbeat key alive; when the heartbeat of a worker lapses (killed, machine lost), the
+  next idle worker puts that worker's in-flight requests back into the queue. A killed
+  worker loses nothing; at worst a page it had fetched but not finished is fetched again.
+- **end**: an idle worker ends the run when the queue is empty, the seeder has handed over
+  every start request, and no live worker holds a request in flight (one Lua script, so
+  no two workers can disagree). Every worker then closes its spider; a worker that is
+  still busy when another goes idle keeps the others waiting, since its links may add work.
+
+Politeness holds across workers: :class:`SharedSiteSlots` lets at most
+``concurrent_requests_per_domain`` requests be on the wire per host *in total* (a lease
+semaphore in Redis; a lease lapses by itself if its holder dies). robots.txt and
+AutoThrottle work per worker as in one process.
+
+Keys live under ``regionsok:crawl:`` (pick another Redis database in the URL to run two
+deployments on one server); the scripts touch keys they compute, so the frontier needs one
+Redis server (or a primary with replicas), not a Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from redis import Redis
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy_redis.connection import get_redis_from_settings
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from crawler.spiders.generic import SEEDED
+from regionsok.faults import fault_point
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "regionsok:crawl"
+#: A worker's heartbeat lapses this long after its last beat (it beats every third of it).
+HEARTBEAT_SECONDS = 5.0
+#: How often an idle worker asks Redis again whether work came in or the run ended.
+IDLE_POLL_SECONDS = 0.2
+#: How often a request waiting for a site slot asks again (jittered, so waiters interleave).
+SLOT_POLL_SECONDS = 0.03
+
+
+def new_worker_id() -> str:
+    """This process's name in the frontier: host, pid and a random part (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def source_key(source: str, part: str) -> str:
+    return f"{PREFIX}:{source}:{part}"
+
+
+def heartbeat_prefix() -> str:
+    return f"{PREFIX}:alive:"
+
+
+def scrapy_frontier_settings(url: str, worker_id: str) -> dict[str, Any]:
+    """The Scrapy settings that put a crawl's scheduler and dupefilter in Redis at ``url``."""
+    return {
+        "REDIS_URL": url,
+        "SCHEDULER": "crawler.frontier.FrontierScheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        "SCHEDULER_QUEUE_KEY": source_key("%(spider)s", "queue"),
+        "SCHEDULER_DUPEFILTER_KEY": source_key("%(spider)s", "dupefilter"),
+        # The run's keys outlive any one worker; the run's end (see the module doc) clears them.
+        "SCHEDULER_PERSIST": True,
+        "REGIONSOK_WORKER_ID": worker_id,
+        "DOWNLOADER_MIDDLEWARES": {"crawler.frontier.SharedSiteSlots": 990},  # nearest the wire
+    }
+
+
+# Scripts: each step that several workers race on is one atomic script.
+
+_JOIN = """
+local state, workers = KEYS[1], KEYS[2]
+local me, alive, inflight, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+redis.call('SET', alive .. me, '1', 'PX', ttl)
+local phase = redis.call('HGET', state, 'phase')
+if (not phase) or phase == 'done' then
+  for _, w in ipairs(redis.call('SMEMBERS', workers)) do redis.call('DEL', inflight .. w) end
+  for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+  local run = redis.call('HINCRBY', state, 'run', 1)
+  redis.call('HSET', state, 'phase', 'seeding', 'seeder', me)
+  redis.call('SADD', workers, me)
+  return {'seed', tostring(run)}
+end
+redis.call('SADD', workers, me)
+return {'join', redis.call('HGET', state, 'run')}
+"""
+
+_SEEDED = """
+if redis.call('HGET', KEYS[1], 'run') == ARGV[1] and redis.call('HGET', KEYS[1], 'seeder') == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'phase', 'open')
+  return 1
+end
+return 0
+"""
+
+_PUSH = """
+if ARGV[1] == '1' or redis.call('SADD', KEYS[2], ARGV[2]) == 1 then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+  return 1
+end
+return 0
+"""
+
+_POP = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #top == 0 then return false end
+redis.call('ZREM', KEYS[1], top[1])
+local token = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], token, top[1])
+return {tostring(token), top[1]}
+"""
+
+_IDLE = """
+local state, queue, workers = KEYS[1], KEYS[2], KEYS[3]
+local me, run, alive, inflight, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if redis.call('HGET', state, 'run') ~= run then return 'over' end
+local phase = redis.call('HGET', state, 'phase')
+if phase == 'done' then return 'over' end
+redis.call('SET', alive .. me, '1', 'PX', ttl)
+redis.call('SADD', workers, me)
+local busy = false
+for _, w in ipairs(redis.call('SMEMBERS', workers)) do
+  local held = inflight .. w
+  if redis.call('EXISTS', alive .. w) == 0 then
+    for _, data in ipairs(redis.call('HVALS', held)) do redis.call('ZADD', queue, 0, data) end
+    redis.call('DEL', held)
+    redis.call('SREM', workers, w)
+  elseif redis.call('HLEN', held) > 0 then
+    busy = true
+  end
+end
+if redis.call('ZCARD', queue) > 0 then return 'work' end
+if phase == 'seeding' then
+  local seeder = redis.call('HGET', state, 'seeder')
+  if seeder == me then return 'wait' end
+  if redis.call('EXISTS', alive .. seeder) == 1 then return 'wait' end
+  redis.call('HSET', state, 'seeder', me)
+  return 'reseed'
+end
+if busy then return 'wait' end
+redis.call('HSET', state, 'phase', 'done')
+return 'over'
+"""
+
+_REQUEUE = """
+for i = 1, #ARGV do
+  local data = redis.call('HGET', KEYS[2], ARGV[i])
+  if data then redis.call('ZADD', KEYS[1], 0, data); redis.call('HDEL', KEYS[2], ARGV[i]) end
+end
+return 1
+"""
+
+_LEASE = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, lease in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local holder = string.match(lease, '^(.*)|')
+  if holder and redis.call('EXISTS', ARGV[4] .. holder) == 0 then redis.call('ZREM', KEYS[1], lease) end
+end
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000))
+  return 1
+end
+return 0
+"""
+
+
+def _reactor() -> Any:
+    # Imported when used: importing it at module level would install Twisted's default
+    # reactor before Scrapy installs the one it asks for.
+    from twisted.internet import reactor
+
+    return reactor
+
+
+def _engine_in_progress(crawler: Crawler) -> set[Request]:
+    """The requests Scrapy's engine still works on (downloading, or scraping their answer).
+
+    Scrapy has no public "done with this request" hook; the engine drops a request from this
+    set only after its response was scraped, its links scheduled and its items processed,
+    which is exactly when the frontier may forget it. Private API: scrapy is pinned
+    (pyproject.toml) and the frontier tests fail if this ever stops holding.
+    """
+    engine = crawler.engine
+    slot = getattr(engine, "_slot", None)
+    return slot.inprogress if slot is not None else set()
+
+
+def _wake_engine(crawler: Crawler) -> None:
+    """Ask an idle engine to look at its scheduler again now (not at its 5 s heartbeat)."""
+    slot = getattr(crawler.engine, "_slot", None)
+    if slot is not None and slot.closing is None:
+        slot.nextcall.schedule()
+
+
+class FrontierScheduler(Scheduler):
+    """scrapy-redis's scheduler with acknowledged pops, a seeder per run and an end rule."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
+        instance = super().from_crawler(crawler)
+        instance.crawler = crawler
+        instance.worker = crawler.settings.get("REGIONSOK_WORKER_ID") or new_worker_id()
+        instance._held = {}
+        instance._beat = None
+        instance._wake = None
+        instance.run = ""
+        instance.role = ""
+        instance.finished = False
+        return instance  # type: ignore[no-any-return]
+
+    worker: str
+    run: str
+    role: str
+    finished: bool
+    _held: dict[str, Request]
+    _beat: task.LoopingCall | None
+    _wake: Any  # a Twisted IDelayedCall, or None
+
+    # -- keys and scripts
+
+    def _key(self, part: str) -> str:
+        return source_key(self.spider.name, part)
+
+    def _inflight(self, worker: str | None = None) -> str:
+        return self._key("inflight:") + (worker or self.worker)
+
+    def _script(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        server: Redis = self.server
+        return server.eval(source, len(keys), *keys, *args)
+
+    @property
+    def _ttl_ms(self) -> int:
+        return int(HEARTBEAT_SECONDS * 1000)
+
+    # -- Scrapy's scheduler interface
+
+    def open(self, spider: Any) -> None:
+        super().open(spider)
+        extra = [self._key(part) for part in ("queue", "dupefilter", "tokens")]
+        role, run = self._script(
+            _JOIN, [self._key("state"), self._key("workers"), *extra],
+            [self.worker, heartbeat_prefix(), self._key("inflight:"), self._ttl_ms],
+        )
+        self.role, self.run = role.decode(), run.decode()
+        # A joining worker's spider hands out no start requests: the seeder did.
+        spider.seeds = self.role == "seed"
+        self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        self.crawler.signals.connect(self._on_seeded, signal=SEEDED)
+        self.crawler.signals.connect(self._on_response, signal=signals.response_received)
+        self._beat = task.LoopingCall(self._heartbeat)
+        self._beat.start(HEARTBEAT_SECONDS / 3, now=False)
+        logger.info("frontier joined", extra={"source": spider.name, "role": self.role, "run": self.run,
+                                              "worker": self.worker})
+
+    def close(self, reason: str) -> None:
+        if self._beat is not None and self._beat.running:
+            self._beat.stop()
+        if self._wake is not None and self._wake.active():
+            self._wake.cancel()
+        # Stopped before the run ended (a shutdown): hand back what we hold at once, without
+        # waiting for our heartbeat to lapse.
+        if self._held:
+            self._script(_REQUEUE, [self._key("queue"), self._inflight()], list(self._held))
+            self._held.clear()
+        self.server.srem(self._key("workers"), self.worker)
+        super().close(reason)
+
+    def enqueue_request(self, request: Request) -> bool:
+        fingerprint = self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)
+        pushed = self._script(
+            _PUSH, [self._key("queue"), self._key("dupefilter")],
+            ["1" if request.dont_filter else "0", fingerprint, -request.priority, data],
+        )
+        if not pushed:
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        self._acknowledge()
+        popped = self._script(_POP, [self._key("queue"), self._inflight(), self._key("tokens")], [])
+        if not popped:
+            return None
+        token, data = popped[0].decode(), popped[1]
+        request = self.queue._decode_request(data)
+        self._held[token] = request
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request  # type: ignore[no-any-return]
+
+    def has_pending_requests(self) -> bool:
+        return len(self) > 0
+
+    # -- the run
+
+    def _acknowledge(self) -> None:
+        """Forget, in Redis, the requests the engine is done with."""
+        if not self._held:
+            return
+        busy = _engine_in_progress(self.crawler)
+        done = [token for token, request in self._held.items() if request not in busy]
+        if done:
+            self.server.hdel(self._inflight(), *done)
+            for token in done:
+                del self._held[token]
+
+    def _heartbeat(self) -> None:
+        self.server.set(heartbeat_prefix() + self.worker, "1", px=self._ttl_ms)
+
+    def _on_response(self, response: Response, request: Request, spider: Any) -> None:
+        fault_point("crawl.response")  # test hook: a worker killed holding fetched, unfinished work
+
+    def _on_seeded(self, spider: Any) -> None:
+        self._script(_SEEDED, [self._key("state")], [self.run, self.worker])
+
+    def _on_idle(self, spider: Any) -> None:
+        self._acknowledge()
+        verdict = self._script(
+            _IDLE, [self._key("state"), self._key("queue"), self._key("workers")],
+            [self.worker, self.run, heartbeat_prefix(), self._key("inflight:"), self._ttl_ms],
+        ).decode()
+        if verdict == "over":
+            self.finished = True
+            logger.info("frontier run over", extra={"source": spider.name, "run": self.run})
+            return  # the spider closes
+        if verdict == "reseed":
+            # The seeder died before handing over every start request: this worker hands
+            # them over again (the duplicate filter drops those already queued).
+            logger.warning("frontier seeder lost; seeding again", extra={"source": spider.name})
+            deferred_from_coro(self._reseed(spider))
+        delay = 0.0 if verdict == "work" else IDLE_POLL_SECONDS
+        if self._wake is None or not self._wake.active():
+            self._wake = _reactor().callLater(delay, _wake_engine, self.crawler)
+        raise DontCloseSpider
+
+    async def _reseed(self, spider: Any) -> None:
+        spider.seeds = True
+        async for request in spider.start():
+            self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+
+
+class SharedSiteSlots:
+    """At most ``CONCURRENT_REQUESTS_PER_DOMAIN`` requests per host on the wire, across workers.
+
+    Each request takes a lease in a per-host sorted set in Redis before it is sent and gives
+    it back when its answer (or error) comes; a lease lapses on its own after the download
+    timeout, or as soon as its worker's heartbeat lapses, so a killed worker's slots come
+    free. Sits last among the downloader
+    middlewares: a lease is held around the download itself. (Scrapy's own per-slot limit
+    and delays still apply inside each worker.)
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.get("REDIS_URL"):
+            raise NotConfigured("no shared frontier")
+        self.server: Redis = get_redis_from_settings(settings)
+        self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        # A lease outlives the longest possible download (a few seconds of margin for the
+        # time a request spends between taking the lease and reaching the wire).
+        self.lease = settings.getfloat("DOWNLOAD_TIMEOUT") + 10.0
+        self.worker = settings.get("REGIONSOK_WORKER_ID") or new_worker_id()
+        self.held_stat = "regionsok/site_slot_waits"
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedSiteSlots:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        key = f"{PREFIX}:site:{urlparse_cached(request).hostname or ''}"
+        token = f"{self.worker}|{uuid.uuid4().hex}"
+        waited = False
+        while not self.server.eval(_LEASE, 1, key, self.limit, self.lease, token, heartbeat_prefix()):
+            waited = True
+            pause = SLOT_POLL_SECONDS * (0.5 + random.random())
+            await maybe_deferred_to_future(task.deferLater(_reactor(), pause, lambda: None))
+        if waited and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(self.held_stat)
+        request.meta["_site_lease"] = (key, token)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self._release(request)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self._release(request)
+
+    def _release(self, request: Request) -> None:
+        lease = request.meta.pop("_site_lease", None)
+        if lease is not None:
+            self.server.zrem(lease[0], lease[1])
+
+
+def frontier_keys(server: Redis, source: str) -> Iterator[str]:
+    """Every key of one source's frontier (for operators and tests)."""
+    for key in server.scan_iter(match=source_key(source, "*")):
+        yield key.decode() if isinstance(key, bytes) else key

@@ -1,0 +1,158 @@
+"""Several crawl workers sharing one frontier in a real Redis (``REGIONSOK_CRAWL_QUEUE``).
+
+The workers are real ``regionsok crawl --worker`` processes crawling the demo site; what
+they asked is counted at the site, what they stored is read from the store. The site holds
+its answers until every worker has joined the run, so no worker can finish the crawl alone
+before the other one starts (what the test is about is sharing, not start-up speed).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+
+from crawler.demosite import DemoSite
+from crawler.demosite.site import iter_demo_paths
+from crawler.demosite.sources import write_demo_sources
+from crawler.frontier import source_key
+from crawler.run import crawl
+from regionsok.settings import Settings
+from regionsok.store import Store
+from tests.crawler.conftest import REPO, run_cli
+
+SOURCES = ("demo-press", "demo-agreements")
+PER_SITE = 2  # concurrent_requests_per_domain of the demo sources file
+
+
+def _start_worker(settings: Settings, queue: str, sources: Path, *, fault: str | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "REGIONSOK_CRAWL_QUEUE": queue}
+    env.pop("REGIONSOK_FAULT_AT", None)
+    if fault:
+        env["REGIONSOK_FAULT_AT"] = fault
+    command = [sys.executable, "-m", "regionsok", "--data-dir", str(settings.data_dir),
+               "crawl", "--worker", "--sources", str(sources)]
+    return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_until_joined(queue: str, workers: list[subprocess.Popen[str]]) -> None:
+    """Until every worker has joined every source's run (asked of Redis, not timed)."""
+    server = redis.Redis.from_url(queue)
+    deadline = time.monotonic() + 120
+    while not all(server.scard(source_key(s, "workers")) == len(workers) for s in SOURCES):
+        for worker in workers:
+            if worker.poll() is not None:
+                out, err = worker.communicate()
+                raise AssertionError(f"a worker ended before joining ({worker.returncode}): {out}{err}")
+        assert time.monotonic() < deadline, "the workers did not join the frontier"
+        time.sleep(0.05)
+
+
+def _finish(worker: subprocess.Popen[str]) -> tuple[int, str]:
+    out, err = worker.communicate(timeout=300)
+    return worker.returncode, out + err
+
+
+def _stored_documents(settings: Settings) -> tuple[list[str], int]:
+    """Document URLs (one entry per stored document) and the number of document versions."""
+    with Store.open(settings.db_path) as store:
+        urls = [r[0] for r in store.conn.execute("SELECT url FROM documents")]
+        versions = store.conn.execute("SELECT count(*) FROM document_versions").fetchone()[0]
+    return urls, versions
+
+
+def _crawl_together(tmp_path: Path, site: DemoSite, queue: str, faults: tuple[str | None, ...]) -> tuple[
+        Settings, list[tuple[int, str]]]:
+    settings = Settings(data_dir=tmp_path / "data")
+    sources = write_demo_sources(tmp_path / "sources.toml", site.url)
+    with Store.open(settings.db_path):
+        pass  # the store exists before the workers start
+    site.hold()
+    workers = [_start_worker(settings, queue, sources, fault=fault) for fault in faults]
+    try:
+        _wait_until_joined(queue, workers)
+    finally:
+        site.release()
+    return settings, [_finish(w) for w in workers]
+
+
+def test_two_workers_fetch_every_page_once_and_store_every_document_once(
+    tmp_path: Path, crawl_queue: str
+) -> None:
+    with DemoSite(latency=0.01) as site:
+        settings, results = _crawl_together(tmp_path, site, crawl_queue, (None, None))
+        asked = site.requests
+        expected = {site.url + path for path in iter_demo_paths(site)}
+        most_at_once = site.max_in_flight
+
+    assert [code for code, _ in results] == [0, 0], results
+    # robots.txt is read by each worker for itself; the 500 of the flaky page is retried.
+    pages = Counter(r.target for r in asked if r.path != "/robots.txt" and r.status != 500)
+    assert pages.pop("/sitemap.xml") == len(SOURCES), "each source's start requests were handed out once"
+    assert pages and max(pages.values()) == 1, sorted(t for t, n in pages.items() if n > 1)
+    assert "/nyheter/" in pages and "/samverkan/" in pages
+    assert not any(r.path.startswith("/intern/") for r in asked), "robots.txt disallows /intern/"
+    assert most_at_once <= PER_SITE, f"{most_at_once} requests at once on one site"
+    documents, versions = _stored_documents(settings)
+    assert set(documents) == expected
+    assert len(documents) == len(expected) == versions, "every document stored and ingested once"
+    # Both workers did a share of the work (each printed its own crawl table).
+    assert all("demo-press" in out and "ingested:" in out for _, out in results)
+
+
+def test_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, crawl_queue: str) -> None:
+    with DemoSite(latency=0.01) as site:
+        # The first worker kills itself (SIGKILL) right after its third answer arrives:
+        # it holds that page (downloaded, not yet parsed) and whatever else it popped.
+        settings, results = _crawl_together(tmp_path, site, crawl_queue, ("crawl.response@3", None))
+        asked = site.requests
+        expected = {site.url + path for path in iter_demo_paths(site)}
+        most_at_once = site.max_in_flight
+
+    (killed, said), (survivor, out) = results
+    assert killed == 1 and "status -9" in said, said  # the crawl process was killed, its parent says so
+    assert survivor == 0, out
+    documents, versions = _stored_documents(settings)
+    assert set(documents) == expected, f"lost: {sorted(expected - set(documents))}"
+    assert len(documents) == len(expected) == versions
+    assert not any(r.path.startswith("/intern/") for r in asked)
+    assert most_at_once <= PER_SITE
+    # The run ended: nothing is left queued or in flight.
+    server = redis.Redis.from_url(crawl_queue)
+    for source in SOURCES:
+        assert server.zcard(source_key(source, "queue")) == 0
+        assert server.hget(source_key(source, "state"), "phase") == b"done"
+
+
+def test_next_run_recrawls_conditionally(tmp_path: Path, crawl_queue: str, demo_site: DemoSite) -> None:
+    settings = Settings(data_dir=tmp_path / "data", crawl_queue=crawl_queue)
+    sources = write_demo_sources(tmp_path / "sources.toml", demo_site.url)
+    first = crawl(settings, sources)
+    assert first.total("new") > 10
+    demo_site.clear_log()
+
+    second = crawl(settings, sources)  # the first run is over: this one starts the next
+
+    assert second.total("new") == second.total("changed") == 0
+    pages = [r for r in demo_site.requests if r.path not in ("/robots.txt", "/sitemap.xml")]
+    assert pages and all(r.status == 304 and r.conditional for r in pages), [
+        (r.target, r.status) for r in pages if r.status != 304
+    ]
+
+
+def test_worker_without_a_frontier_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli(Settings(data_dir=tmp_path / "data"), "crawl", "--worker", "--source", "demo-press")
+    assert result.returncode == 2
+    assert "REGIONSOK_CRAWL_QUEUE" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["http://localhost:6379", "localhost:6379"])
+def test_crawl_queue_must_be_a_redis_url(url: str) -> None:
+    with pytest.raises(ValueError, match="crawl_queue"):
+        Settings(crawl_queue=url)
