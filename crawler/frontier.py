@@ -37,7 +37,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from redis import Redis
@@ -270,7 +270,7 @@ class FrontierScheduler(Scheduler):
 
     def open(self, spider: Any) -> None:
         super().open(spider)
-        extra = [self._key(part) for part in ("queue", "dupefilter", "tokens")]
+        extra = [self._key(part) for part in ("queue", "dupefilter", "tokens", *RedisLedger.PARTS)]
         role, run = self._script(
             _JOIN, [self._key("state"), self._key("workers"), *extra],
             [self.worker, heartbeat_prefix(), self._key("inflight:"), self._ttl_ms],
@@ -278,6 +278,7 @@ class FrontierScheduler(Scheduler):
         self.role, self.run = role.decode(), run.decode()
         # A joining worker's spider hands out no start requests: the seeder did.
         spider.seeds = self.role == "seed"
+        spider.use_ledger(RedisLedger(self.server, spider.name))
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         self.crawler.signals.connect(self._on_seeded, signal=SEEDED)
         self.crawler.signals.connect(self._on_response, signal=signals.response_received)
@@ -374,6 +375,64 @@ class FrontierScheduler(Scheduler):
         spider.seeds = True
         async for request in spider.start():
             self.crawler.engine.crawl(request)  # type: ignore[union-attr]
+
+
+_ADMIT = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+if tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0') >= tonumber(ARGV[3]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+return 1
+"""
+
+_SITEMAP_DONE = """
+local left = redis.call('HINCRBY', KEYS[1], 'pending', -1)
+if ARGV[1] ~= '1' then redis.call('HSET', KEYS[1], 'failed', '1') end
+if left == 0 and not redis.call('HGET', KEYS[1], 'failed') then return 1 end
+return 0
+"""
+
+
+class RedisLedger:
+    """A source's :class:`~crawler.ledger.CrawlLedger` in Redis, shared by the run's workers.
+
+    Its keys are cleared when a run starts (``PARTS``). The page count is the duplicate
+    filter's size: the URLs handed to the frontier, by whichever worker.
+    """
+
+    PARTS = ("variants", "variant_counts", "sitemaps", "listed")
+
+    def __init__(self, server: Redis, source: str) -> None:
+        self.server = server
+        self.key = {part: source_key(source, part) for part in (*self.PARTS, "dupefilter")}
+
+    def add_variant(self, shape: str, url: str) -> None:
+        self.server.eval(_ADMIT, 2, self.key["variants"], self.key["variant_counts"], f"{shape} {url}", shape,
+                         2**62)
+
+    def admit_variant(self, shape: str, url: str, limit: int) -> bool:
+        return bool(self.server.eval(_ADMIT, 2, self.key["variants"], self.key["variant_counts"],
+                                     f"{shape} {url}", shape, limit))
+
+    def pages(self, local: int) -> int:
+        return int(self.server.scard(self.key["dupefilter"]))
+
+    def sitemaps_started(self, count: int) -> None:
+        if count:
+            self.server.hincrby(self.key["sitemaps"], "pending", count)
+
+    def sitemap_read(self, urls: Iterable[str]) -> None:
+        listed = list(urls)
+        if listed:
+            self.server.sadd(self.key["listed"], *listed)
+
+    def sitemap_done(self, ok: bool) -> bool:
+        return bool(self.server.eval(_SITEMAP_DONE, 1, self.key["sitemaps"], "1" if ok else "0"))
+
+    def in_sitemaps(self, urls: Sequence[str]) -> list[bool]:
+        if not urls:
+            return []
+        return [bool(v) for v in self.server.smismember(self.key["listed"], list(urls))]
 
 
 class SharedSiteSlots:

@@ -15,6 +15,7 @@ Stages (each one line at its call site):
 ``index.write``      the new generation is written to disk, not yet swapped in
 ``index.swap``       the new generation is swapped in, its chunk rows not yet committed
 ``nightly.<stage>``  the nightly job starts a stage: crawl, ingest, extract or index
+``crawl.response``   a crawl process received an answer, not yet parsed (crawler/frontier.py)
 
 The variable is a test hook, not a setting: it is unset in production and costs one
 environment lookup per call.

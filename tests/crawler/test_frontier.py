@@ -156,3 +156,22 @@ def test_worker_without_a_frontier_is_a_usage_error(tmp_path: Path) -> None:
 def test_crawl_queue_must_be_a_redis_url(url: str) -> None:
     with pytest.raises(ValueError, match="crawl_queue"):
         Settings(crawl_queue=url)
+
+
+def test_workers_share_sitemap_bookkeeping_so_the_last_reader_rechecks_unlisted_pages(crawl_queue: str) -> None:
+    from crawler.frontier import RedisLedger
+
+    server = redis.Redis.from_url(crawl_queue)
+    seeder, other = RedisLedger(server, "demo-press"), RedisLedger(server, "demo-press")
+    seeder.sitemaps_started(1)  # the seeder asks for the sitemap index
+    other.sitemaps_started(1)  # the index, read by another worker, lists one more sitemap
+    other.sitemap_read([])
+    assert not other.sitemap_done(True)
+    seeder.sitemap_read(["http://x/a"])
+    assert seeder.sitemap_done(True), "the last sitemap read, by any worker, ends the reading"
+    assert other.in_sitemaps(["http://x/a", "http://x/b"]) == [True, False]
+    # The trap guard's variant count is one count for the crawl, whichever worker asks.
+    assert seeder.admit_variant("x/kalender?manad", "http://x/kalender?manad=1", 2)
+    assert other.admit_variant("x/kalender?manad", "http://x/kalender?manad=2", 2)
+    assert not seeder.admit_variant("x/kalender?manad", "http://x/kalender?manad=3", 2)
+    assert other.admit_variant("x/kalender?manad", "http://x/kalender?manad=1", 2), "a counted URL stays admitted"
