@@ -39,6 +39,7 @@ import socket
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from redis import Redis
 from scrapy import signals
@@ -68,6 +69,25 @@ SLOT_POLL_SECONDS = 0.03
 def new_worker_id() -> str:
     """This process's name in the frontier: host, pid and a random part (pids are reused)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def check_frontier(url: str) -> None:
+    """Raise CrawlError unless the Redis at ``url`` answers (before any crawl process starts)."""
+    import redis
+
+    from crawler.errors import CrawlError
+
+    try:
+        Redis.from_url(url, socket_connect_timeout=10).ping()
+    except (redis.RedisError, OSError) as err:
+        raise CrawlError(f"the shared crawl frontier {_without_password(url)} cannot be reached: {err}") from err
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def source_key(source: str, part: str) -> str:
@@ -292,8 +312,9 @@ class FrontierScheduler(Scheduler):
             self._beat.stop()
         if self._wake is not None and self._wake.active():
             self._wake.cancel()
-        # Stopped before the run ended (a shutdown): hand back what we hold at once, without
-        # waiting for our heartbeat to lapse.
+        # Stopped before the run ended (a shutdown): hand back what we still hold at once,
+        # without waiting for our heartbeat to lapse.
+        self._acknowledge()
         if self._held:
             self._script(_REQUEUE, [self._key("queue"), self._inflight()], list(self._held))
             self._held.clear()

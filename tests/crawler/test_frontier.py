@@ -175,3 +175,14 @@ def test_workers_share_sitemap_bookkeeping_so_the_last_reader_rechecks_unlisted_
     assert other.admit_variant("x/kalender?manad", "http://x/kalender?manad=2", 2)
     assert not seeder.admit_variant("x/kalender?manad", "http://x/kalender?manad=3", 2)
     assert other.admit_variant("x/kalender?manad", "http://x/kalender?manad=1", 2), "a counted URL stays admitted"
+
+
+def test_unreachable_frontier_fails_before_any_request(tmp_path: Path, demo_site: DemoSite) -> None:
+    from crawler.errors import CrawlError
+
+    sources = write_demo_sources(tmp_path / "sources.toml", demo_site.url)
+    settings = Settings(data_dir=tmp_path / "data", crawl_queue="redis://:s3cret@127.0.0.1:9/0")
+    with pytest.raises(CrawlError, match="cannot be reached") as raised:
+        crawl(settings, sources)
+    assert "s3cret" not in str(raised.value)
+    assert demo_site.requests == []
