@@ -370,6 +370,7 @@ class FrontierScheduler(Scheduler):
         fault_point("crawl.response")  # test hook: a worker killed holding fetched, unfinished work
 
     def _on_seeded(self, spider: Any) -> None:
+        fault_point("crawl.seeded")  # test hook: a seeder killed with its start requests queued, the run not open
         self._script(_SEEDED, [self._key("state")], [self.run, self.worker])
 
     def _on_idle(self, spider: Any) -> None:

@@ -8,6 +8,7 @@ before the other one starts (what the test is about is sharing, not start-up spe
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -102,8 +103,10 @@ def test_two_workers_fetch_every_page_once_and_store_every_document_once(
     documents, versions = _stored_documents(settings)
     assert set(documents) == expected
     assert len(documents) == len(expected) == versions, "every document stored and ingested once"
-    # Both workers did a share of the work (each printed its own crawl table).
-    assert all("demo-press" in out and "ingested:" in out for _, out in results)
+    # Both workers did a share of the work, and together exactly one crawl's.
+    shares = [json.loads(p.read_text())["crawl"]["totals"] for p in sorted(settings.runs_dir.glob("*-crawl-*.json"))]
+    assert len(shares) == 2 and all(share["fetched"] > 0 for share in shares), shares
+    assert sum(share["new"] for share in shares) == len(expected)
 
 
 def test_worker_killed_mid_crawl_loses_nothing(tmp_path: Path, crawl_queue: str) -> None:
@@ -186,3 +189,26 @@ def test_unreachable_frontier_fails_before_any_request(tmp_path: Path, demo_site
         crawl(settings, sources)
     assert "s3cret" not in str(raised.value)
     assert demo_site.requests == []
+
+
+def test_seeder_killed_before_the_run_opens_is_replaced_by_the_next_worker(
+    tmp_path: Path, crawl_queue: str, demo_site: DemoSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawler.errors import CrawlError
+
+    settings = Settings(data_dir=tmp_path / "data", crawl_queue=crawl_queue)
+    sources = write_demo_sources(tmp_path / "sources.toml", demo_site.url)
+    monkeypatch.setenv("REGIONSOK_FAULT_AT", "crawl.seeded")
+    with pytest.raises(CrawlError, match="status -9"):
+        crawl(settings, sources)  # the first worker queues its start requests and dies
+    monkeypatch.delenv("REGIONSOK_FAULT_AT")
+
+    report = crawl(settings, sources)  # the next worker joins the orphaned run and finishes it
+
+    expected = {demo_site.url + path for path in iter_demo_paths(demo_site)}
+    with Store.open(settings.db_path) as store:
+        stored = {r[0] for r in store.conn.execute("SELECT url FROM pages WHERE NOT listing")}
+    assert expected <= stored, f"lost: {sorted(expected - stored)}"
+    assert not report.all_failed
+    server = redis.Redis.from_url(crawl_queue)
+    assert all(server.hget(source_key(s, "state"), "phase") == b"done" for s in SOURCES)
