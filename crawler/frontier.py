@@ -37,7 +37,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -202,16 +202,19 @@ _LEASE = """
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for _, lease in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+local leases, pace = KEYS[1], KEYS[2]
+local limit, hold, token, alive, gap = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+for _, lease in ipairs(redis.call('ZRANGE', leases, 0, -1)) do
   local holder = string.match(lease, '^(.*)|')
-  if holder and redis.call('EXISTS', ARGV[4] .. holder) == 0 then redis.call('ZREM', KEYS[1], lease) end
+  if holder and redis.call('EXISTS', alive .. holder) == 0 then redis.call('ZREM', leases, lease) end
 end
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2]) * 1000))
-  return 1
-end
+if redis.call('ZCARD', leases) >= limit then return -1 end
+local next_send = tonumber(redis.call('GET', pace) or '0')
+if next_send > now then return math.max(1, math.ceil((next_send - now) * 1000)) end
+redis.call('ZADD', leases, now + hold, token)
+redis.call('PEXPIRE', leases, math.ceil(hold * 1000))
+if gap > 0 then redis.call('SET', pace, tostring(now + gap), 'PX', math.ceil(gap * 1000) + 1000) end
 return 0
 """
 
@@ -457,45 +460,80 @@ class RedisLedger:
         return [bool(v) for v in self.server.smismember(self.key["listed"], list(urls))]
 
 
-class SharedSiteSlots:
-    """At most ``CONCURRENT_REQUESTS_PER_DOMAIN`` requests per host on the wire, across workers.
+class SiteLeases:
+    """Per-host leases in Redis: at most ``limit`` held at once, taken at least ``gap`` apart.
 
-    Each request takes a lease in a per-host sorted set in Redis before it is sent and gives
-    it back when its answer (or error) comes; a lease lapses on its own after the download
-    timeout, or as soon as its worker's heartbeat lapses, so a killed worker's slots come
-    free. Sits last among the downloader
-    middlewares: a lease is held around the download itself. (Scrapy's own per-slot limit
-    and delays still apply inside each worker.)
+    A lease lapses on its own after ``hold`` seconds, or as soon as its worker's heartbeat
+    lapses, so the leases of a killed worker come free.
+    """
+
+    def __init__(self, server: Redis, worker: str) -> None:
+        self.server = server
+        self.worker = worker
+
+    def take(self, host: str, *, limit: int, hold: float, gap: float) -> tuple[str | None, float]:
+        """``(token, 0)`` when a lease was taken; else ``(None, seconds to wait)`` (-1: until one is given back)."""
+        token = f"{self.worker}|{uuid.uuid4().hex}"
+        keys = (f"{PREFIX}:site:{host}", f"{PREFIX}:site-pace:{host}")
+        answer = int(self.server.eval(_LEASE, 2, *keys, limit, hold, token, heartbeat_prefix(), gap))
+        if answer == 0:
+            return token, 0.0
+        return None, -1.0 if answer < 0 else answer / 1000
+
+    def give_back(self, host: str, token: str) -> None:
+        self.server.zrem(f"{PREFIX}:site:{host}", token)
+
+
+class SharedSiteSlots:
+    """Politeness across workers: per host, at most ``CONCURRENT_REQUESTS_PER_DOMAIN`` requests
+    on the wire in total, and sent at least the host's current delay apart in total.
+
+    Each request takes a :class:`SiteLeases` lease before it is sent and gives it back when
+    its answer (or error) comes. The delay is what this worker's AutoThrottle (or
+    ``DOWNLOAD_DELAY``) asks for the host right now: N workers then send to a site no
+    faster than one would. Sits last among the downloader middlewares, so a lease is held
+    around the download itself; Scrapy's own per-slot limit and delay still apply inside
+    each worker.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         if not settings.get("REDIS_URL"):
             raise NotConfigured("no shared frontier")
-        self.server: Redis = get_redis_from_settings(settings)
+        worker = settings.get("REGIONSOK_WORKER_ID") or new_worker_id()
+        self.leases = SiteLeases(get_redis_from_settings(settings), worker)
         self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
         # A lease outlives the longest possible download (a few seconds of margin for the
         # time a request spends between taking the lease and reaching the wire).
-        self.lease = settings.getfloat("DOWNLOAD_TIMEOUT") + 10.0
-        self.worker = settings.get("REGIONSOK_WORKER_ID") or new_worker_id()
-        self.held_stat = "regionsok/site_slot_waits"
+        self.hold = settings.getfloat("DOWNLOAD_TIMEOUT") + 10.0
+        self.first_delay = settings.getfloat("DOWNLOAD_DELAY")
         self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedSiteSlots:
         return cls(crawler)
 
+    def _delay(self, request: Request) -> float:
+        """This worker's current delay for the request's download slot (AutoThrottle moves it)."""
+        downloader = self.crawler.engine.downloader  # type: ignore[union-attr]
+        key = request.meta.get("download_slot") or downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        return float(slot.delay) if slot is not None else self.first_delay
+
     async def process_request(self, request: Request) -> None:
-        key = f"{PREFIX}:site:{urlparse_cached(request).hostname or ''}"
-        token = f"{self.worker}|{uuid.uuid4().hex}"
+        host = urlparse_cached(request).hostname or ""
         waited = False
-        while not self.server.eval(_LEASE, 1, key, self.limit, self.lease, token, heartbeat_prefix()):
+        while True:
+            token, wait = self.leases.take(host, limit=self.limit, hold=self.hold, gap=self._delay(request))
+            if token is not None:
+                break
             waited = True
-            pause = SLOT_POLL_SECONDS * (0.5 + random.random())
+            # Full: ask again soon (jittered, so waiters interleave); paced: when it is our turn.
+            pause = SLOT_POLL_SECONDS * (0.5 + random.random()) if wait < 0 else wait
             await maybe_deferred_to_future(task.deferLater(_reactor(), pause, lambda: None))
         if waited and self.crawler.stats is not None:
-            self.crawler.stats.inc_value(self.held_stat)
-        request.meta["_site_lease"] = (key, token)
+            self.crawler.stats.inc_value("regionsok/site_slot_waits")
+        request.meta["_site_lease"] = (host, token)
 
     def process_response(self, request: Request, response: Response) -> Response:
         self._release(request)
@@ -507,10 +545,4 @@ class SharedSiteSlots:
     def _release(self, request: Request) -> None:
         lease = request.meta.pop("_site_lease", None)
         if lease is not None:
-            self.server.zrem(lease[0], lease[1])
-
-
-def frontier_keys(server: Redis, source: str) -> Iterator[str]:
-    """Every key of one source's frontier (for operators and tests)."""
-    for key in server.scan_iter(match=source_key(source, "*")):
-        yield key.decode() if isinstance(key, bytes) else key
+            self.leases.give_back(*lease)

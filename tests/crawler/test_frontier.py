@@ -212,3 +212,35 @@ def test_seeder_killed_before_the_run_opens_is_replaced_by_the_next_worker(
     assert not report.all_failed
     server = redis.Redis.from_url(crawl_queue)
     assert all(server.hget(source_key(s, "state"), "phase") == b"done" for s in SOURCES)
+
+
+def test_site_leases_bound_concurrency_and_pace_across_workers(crawl_queue: str) -> None:
+    from crawler.frontier import SiteLeases, heartbeat_prefix
+
+    server = redis.Redis.from_url(crawl_queue)
+    for worker in ("a", "b"):
+        server.set(heartbeat_prefix() + worker, "1")
+    first, second = SiteLeases(server, "a"), SiteLeases(server, "b")
+    taken = [first.take("site.se", limit=2, hold=60, gap=0), second.take("site.se", limit=2, hold=60, gap=0)]
+    assert all(token for token, _ in taken)
+    assert first.take("site.se", limit=2, hold=60, gap=0) == (None, -1.0), "the third must wait for a slot"
+    assert second.take("other.se", limit=2, hold=60, gap=0)[0], "another site has its own slots"
+    second.give_back("site.se", str(taken[1][0]))
+    token, _ = first.take("site.se", limit=2, hold=60, gap=30)
+    assert token, "a slot given back is free again"
+    first.give_back("site.se", token)
+    token, wait = second.take("site.se", limit=2, hold=60, gap=30)
+    assert token is None and 25 < wait <= 30, "the next request to the site waits out the delay, whichever worker sends it"
+
+
+def test_a_dead_workers_site_leases_come_free(crawl_queue: str) -> None:
+    from crawler.frontier import SiteLeases, heartbeat_prefix
+
+    server = redis.Redis.from_url(crawl_queue)
+    server.set(heartbeat_prefix() + "alive", "1")
+    dead, alive = SiteLeases(server, "dead"), SiteLeases(server, "alive")
+    server.set(heartbeat_prefix() + "dead", "1")
+    assert dead.take("site.se", limit=1, hold=600, gap=0)[0]
+    assert alive.take("site.se", limit=1, hold=600, gap=0)[0] is None
+    server.delete(heartbeat_prefix() + "dead")  # its heartbeat lapsed
+    assert alive.take("site.se", limit=1, hold=600, gap=0)[0], "the dead worker's lease was dropped"
