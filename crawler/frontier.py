@@ -63,7 +63,7 @@ HEARTBEAT_SECONDS = 5.0
 #: How often an idle worker asks Redis again whether work came in or the run ended.
 IDLE_POLL_SECONDS = 0.2
 #: How often a request waiting for a site slot asks again (jittered, so waiters interleave).
-SLOT_POLL_SECONDS = 0.03
+SLOT_POLL_SECONDS = 0.01
 
 
 def new_worker_id() -> str:
@@ -263,9 +263,11 @@ class FrontierScheduler(Scheduler):
         instance.run = ""
         instance.role = ""
         instance.finished = False
+        instance.max_held = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         return instance  # type: ignore[no-any-return]
 
     worker: str
+    max_held: int
     run: str
     role: str
     finished: bool
@@ -340,6 +342,10 @@ class FrontierScheduler(Scheduler):
 
     def next_request(self) -> Request | None:
         self._acknowledge()
+        # A worker holds at most as many of a source's requests as the site may have on the
+        # wire: it could not send more at once, and the rest stay queued for other workers.
+        if len(self._held) >= self.max_held:
+            return None
         popped = self._script(_POP, [self._key("queue"), self._inflight(), self._key("tokens")], [])
         if not popped:
             return None
