@@ -8,22 +8,30 @@ A *run* of the frontier, per source, goes like this:
 
 - **join**: the first worker to open the source starts a run (clears what an earlier run
   left), becomes its *seeder* and hands its start requests (start URLs, sitemaps, the
-  stored listings and stale documents) to the queue; later workers join the run.
+  stored listings and stale documents) to the queue; later workers join the run. A worker
+  that arrives after a run ended starts the next one; one that finds a run every worker
+  left unfinished (all killed) joins it and finishes it.
 - **work**: a worker pops a request and, in the same atomic step, files it under its own
   *in-flight* hash. It is acknowledged (removed from there) only once Scrapy is completely
   done with it: downloaded, its callback's links pushed and its items stored. A worker keeps
   a heartbeat key alive; when the heartbeat of a worker lapses (killed, machine lost), the
-  next idle worker puts that worker's in-flight requests back into the queue. A killed
+  next idle worker puts that worker's in-flight requests back into the queue (and takes
+  over handing out the start requests if the seeder died before it was done). A killed
   worker loses nothing; at worst a page it had fetched but not finished is fetched again.
+  A worker holds at most ``concurrent_requests_per_domain`` of a source's requests at a
+  time, so the rest stay queued for the others.
 - **end**: an idle worker ends the run when the queue is empty, the seeder has handed over
   every start request, and no live worker holds a request in flight (one Lua script, so
   no two workers can disagree). Every worker then closes its spider; a worker that is
   still busy when another goes idle keeps the others waiting, since its links may add work.
 
+What the spiders count to bound a crawl (``max_pages``, the trap guard's URL variants) and
+their sitemap bookkeeping are shared too (:class:`RedisLedger`).
+
 Politeness holds across workers: :class:`SharedSiteSlots` lets at most
-``concurrent_requests_per_domain`` requests be on the wire per host *in total* (a lease
-semaphore in Redis; a lease lapses by itself if its holder dies). robots.txt and
-AutoThrottle work per worker as in one process.
+``concurrent_requests_per_domain`` requests be on the wire per host *in total*, sent at
+least the host's current AutoThrottle delay apart *in total* (leases in Redis that lapse by
+themselves when their holder dies). Each worker reads robots.txt itself and obeys it.
 
 Keys live under ``regionsok:crawl:`` (pick another Redis database in the URL to run two
 deployments on one server); the scripts touch keys they compute, so the frontier needs one
@@ -152,6 +160,7 @@ return 0
 _POP = """
 local top = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #top == 0 then return false end
+redis.call('SADD', KEYS[4], ARGV[1])  -- a worker holding work is one the end rule waits for
 redis.call('ZREM', KEYS[1], top[1])
 local token = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[2], token, top[1])
@@ -233,10 +242,9 @@ def _engine_in_progress(crawler: Crawler) -> set[Request]:
     Scrapy has no public "done with this request" hook; the engine drops a request from this
     set only after its response was scraped, its links scheduled and its items processed,
     which is exactly when the frontier may forget it. Private API: scrapy is pinned
-    (pyproject.toml) and the frontier tests fail if this ever stops holding.
+    (pyproject.toml), and a Scrapy without it fails here loudly, not by forgetting requests.
     """
-    engine = crawler.engine
-    slot = getattr(engine, "_slot", None)
+    slot = crawler.engine._slot  # type: ignore[union-attr]
     return slot.inprogress if slot is not None else set()
 
 
@@ -262,7 +270,6 @@ class FrontierScheduler(Scheduler):
         instance._wake = None
         instance.run = ""
         instance.role = ""
-        instance.finished = False
         instance.max_held = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
         return instance  # type: ignore[no-any-return]
 
@@ -270,7 +277,6 @@ class FrontierScheduler(Scheduler):
     max_held: int
     run: str
     role: str
-    finished: bool
     _held: dict[str, Request]
     _beat: task.LoopingCall | None
     _wake: Any  # a Twisted IDelayedCall, or None
@@ -346,7 +352,8 @@ class FrontierScheduler(Scheduler):
         # wire: it could not send more at once, and the rest stay queued for other workers.
         if len(self._held) >= self.max_held:
             return None
-        popped = self._script(_POP, [self._key("queue"), self._inflight(), self._key("tokens")], [])
+        popped = self._script(_POP, [self._key("queue"), self._inflight(), self._key("tokens"), self._key("workers")],
+                              [self.worker])
         if not popped:
             return None
         token, data = popped[0].decode(), popped[1]
@@ -373,7 +380,11 @@ class FrontierScheduler(Scheduler):
                 del self._held[token]
 
     def _heartbeat(self) -> None:
-        self.server.set(heartbeat_prefix() + self.worker, "1", px=self._ttl_ms)
+        # Also back in the run's workers if a slow beat had us taken for dead meanwhile.
+        pipe = self.server.pipeline()
+        pipe.set(heartbeat_prefix() + self.worker, "1", px=self._ttl_ms)
+        pipe.sadd(self._key("workers"), self.worker)
+        pipe.execute()
 
     def _on_response(self, response: Response, request: Request, spider: Any) -> None:
         fault_point("crawl.response")  # test hook: a worker killed holding fetched, unfinished work
@@ -389,7 +400,6 @@ class FrontierScheduler(Scheduler):
             [self.worker, self.run, heartbeat_prefix(), self._key("inflight:"), self._ttl_ms],
         ).decode()
         if verdict == "over":
-            self.finished = True
             logger.info("frontier run over", extra={"source": spider.name, "run": self.run})
             return  # the spider closes
         if verdict == "reseed":
