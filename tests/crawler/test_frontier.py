@@ -265,3 +265,14 @@ def test_a_dead_workers_site_leases_come_free(crawl_queue: str) -> None:
     assert alive.take("site.se", limit=1, hold=600, gap=0)[0] is None
     server.delete(heartbeat_prefix() + "dead")  # its heartbeat lapsed
     assert alive.take("site.se", limit=1, hold=600, gap=0)[0], "the dead worker's lease was dropped"
+
+
+def test_without_a_crawl_queue_the_crawl_keeps_scrapys_own_scheduler() -> None:
+    from crawler.settings import scrapy_settings
+    from crawler.sources import CrawlPolicy
+
+    alone = scrapy_settings(Settings(), CrawlPolicy())
+    shared = scrapy_settings(Settings(crawl_queue="redis://127.0.0.1:6379/0"), CrawlPolicy())
+    assert "SCHEDULER" not in alone and "REDIS_URL" not in alone and "DOWNLOADER_MIDDLEWARES" not in alone
+    assert shared["SCHEDULER"] == "crawler.frontier.FrontierScheduler"
+    assert shared["REDIS_URL"] == "redis://127.0.0.1:6379/0"
