@@ -30,15 +30,17 @@ Pages are fetched politely (robots.txt, AutoThrottle, at most 2 requests at a ti
 Several workers, on one machine or many, crawl the sources once between them through a
 shared frontier in Redis (REGIONSOK_CRAWL_QUEUE=redis://host:6379/0):
 
-  regionsok crawl --worker                          # start the same command on every machine
+  regionsok crawl --worker                          # the same command (same sources) in each worker
 
 The first worker of a run hands the start pages to the frontier; the others join it. A
 worker ends when the frontier is empty and no worker holds a page in flight; a worker
-started after that starts the next run. Every URL is fetched once across the workers, at
-most 2 requests per site are on the wire at a time in total, and a killed worker's pages go
-back to the frontier for the others. Workers sharing a data directory share its store; each
-ingests what is pending when it ends, one at a time. With REGIONSOK_CRAWL_QUEUE set, a plain
-`regionsok crawl` (and `regionsok nightly`) is such a worker too.
+started after that starts the next run. Every URL is fetched once across the workers; per
+site, at most 2 requests are on the wire at a time and requests are spaced by the site's
+AutoThrottle delay, in total; a killed worker's pages go back to the frontier for the
+others. Workers write to the store of their data directory: with the SQLite store, run them
+on one machine with one data directory (each ingests what is pending when it ends, one at a
+time). With REGIONSOK_CRAWL_QUEUE set, a plain `regionsok crawl` (and `regionsok nightly`)
+is such a worker too.
 
 What was fetched is ingested and extracted before the command ends; `regionsok index` then
 makes it searchable. `regionsok nightly` does all of it (and the index) in one go.
