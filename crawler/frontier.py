@@ -45,11 +45,12 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from redis import Redis
+from redis import Redis, RedisError
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
@@ -271,10 +272,12 @@ class FrontierScheduler(Scheduler):
         instance.run = ""
         instance.role = ""
         instance.max_held = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"))
+        instance.lost = None
         return instance  # type: ignore[no-any-return]
 
     worker: str
     max_held: int
+    lost: str | None  # why the frontier can no longer be reached, once it cannot
     run: str
     role: str
     _held: dict[str, Request]
@@ -323,22 +326,48 @@ class FrontierScheduler(Scheduler):
             self._beat.stop()
         if self._wake is not None and self._wake.active():
             self._wake.cancel()
+        if self.lost:
+            return  # what we held stays filed under us in Redis, for whoever resumes the run
         # Stopped before the run ended (a shutdown): hand back what we still hold at once,
         # without waiting for our heartbeat to lapse.
-        self._acknowledge()
-        if self._held:
-            self._script(_REQUEUE, [self._key("queue"), self._inflight()], list(self._held))
-            self._held.clear()
-        self.server.srem(self._key("workers"), self.worker)
+        with self._guard():
+            self._acknowledge()
+            if self._held:
+                self._script(_REQUEUE, [self._key("queue"), self._inflight()], list(self._held))
+                self._held.clear()
+            self.server.srem(self._key("workers"), self.worker)
         super().close(reason)
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn a Redis failure (after redis-py's own retries) into closing this source's crawl.
+
+        Without the frontier a worker can neither get work nor tell when the run ends; it
+        stops, reporting the source failed. Its in-flight requests stay filed under it in
+        Redis, so a worker that resumes the run once Redis is back puts them back in the queue.
+        """
+        try:
+            yield
+        except RedisError as err:
+            if self.lost is None:
+                self.lost = f"the shared crawl frontier was lost: {err}"
+                logger.error("frontier lost", extra={"source": self.spider.name, "error": str(err)})
+                self.spider.frontier_error = self.lost
+                if self._beat is not None and self._beat.running:
+                    self._beat.stop()
+                engine = self.crawler.engine
+                assert engine is not None
+                deferred_from_coro(engine.close_spider_async(reason="frontier_lost"))
 
     def enqueue_request(self, request: Request) -> bool:
         fingerprint = self.df.request_fingerprint(request)
         data = self.queue._encode_request(request)
-        pushed = self._script(
-            _PUSH, [self._key("queue"), self._key("dupefilter")],
-            ["1" if request.dont_filter else "0", fingerprint, -request.priority, data],
-        )
+        pushed = False
+        with self._guard():
+            pushed = self._script(
+                _PUSH, [self._key("queue"), self._key("dupefilter")],
+                ["1" if request.dont_filter else "0", fingerprint, -request.priority, data],
+            )
         if not pushed:
             self.df.log(request, self.spider)
             return False
@@ -347,13 +376,18 @@ class FrontierScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        self._acknowledge()
-        # A worker holds at most as many of a source's requests as the site may have on the
-        # wire: it could not send more at once, and the rest stay queued for other workers.
-        if len(self._held) >= self.max_held:
+        if self.lost:
             return None
-        popped = self._script(_POP, [self._key("queue"), self._inflight(), self._key("tokens"), self._key("workers")],
-                              [self.worker])
+        popped = None
+        with self._guard():
+            self._acknowledge()
+            # A worker holds at most as many of a source's requests as the site may have on
+            # the wire: it could not send more at once, and the rest stay queued for others.
+            if len(self._held) >= self.max_held:
+                return None
+            popped = self._script(
+                _POP, [self._key("queue"), self._inflight(), self._key("tokens"), self._key("workers")], [self.worker]
+            )
         if not popped:
             return None
         token, data = popped[0].decode(), popped[1]
@@ -364,7 +398,11 @@ class FrontierScheduler(Scheduler):
         return request  # type: ignore[no-any-return]
 
     def has_pending_requests(self) -> bool:
-        return len(self) > 0
+        if self.lost:
+            return False
+        with self._guard():
+            return len(self) > 0
+        return False
 
     # -- the run
 
@@ -381,24 +419,32 @@ class FrontierScheduler(Scheduler):
 
     def _heartbeat(self) -> None:
         # Also back in the run's workers if a slow beat had us taken for dead meanwhile.
-        pipe = self.server.pipeline()
-        pipe.set(heartbeat_prefix() + self.worker, "1", px=self._ttl_ms)
-        pipe.sadd(self._key("workers"), self.worker)
-        pipe.execute()
+        with self._guard():
+            pipe = self.server.pipeline()
+            pipe.set(heartbeat_prefix() + self.worker, "1", px=self._ttl_ms)
+            pipe.sadd(self._key("workers"), self.worker)
+            pipe.execute()
 
     def _on_response(self, response: Response, request: Request, spider: Any) -> None:
         fault_point("crawl.response")  # test hook: a worker killed holding fetched, unfinished work
 
     def _on_seeded(self, spider: Any) -> None:
         fault_point("crawl.seeded")  # test hook: a seeder killed with its start requests queued, the run not open
-        self._script(_SEEDED, [self._key("state")], [self.run, self.worker])
+        with self._guard():
+            self._script(_SEEDED, [self._key("state")], [self.run, self.worker])
 
     def _on_idle(self, spider: Any) -> None:
-        self._acknowledge()
-        verdict = self._script(
-            _IDLE, [self._key("state"), self._key("queue"), self._key("workers")],
-            [self.worker, self.run, heartbeat_prefix(), self._key("inflight:"), self._ttl_ms],
-        ).decode()
+        if self.lost:
+            return  # closing already
+        verdict = "lost"
+        with self._guard():
+            self._acknowledge()
+            verdict = self._script(
+                _IDLE, [self._key("state"), self._key("queue"), self._key("workers")],
+                [self.worker, self.run, heartbeat_prefix(), self._key("inflight:"), self._ttl_ms],
+            ).decode()
+        if verdict == "lost":
+            return
         if verdict == "over":
             logger.info("frontier run over", extra={"source": spider.name, "run": self.run})
             return  # the spider closes
@@ -497,7 +543,10 @@ class SiteLeases:
         return None, -1.0 if answer < 0 else answer / 1000
 
     def give_back(self, host: str, token: str) -> None:
-        self.server.zrem(f"{PREFIX}:site:{host}", token)
+        try:
+            self.server.zrem(f"{PREFIX}:site:{host}", token)
+        except RedisError as err:  # the lease lapses by itself; the scheduler reports the loss
+            logger.warning("site lease not given back", extra={"host": host, "error": str(err)})
 
 
 class SharedSiteSlots:

