@@ -108,7 +108,8 @@ def run_crawl(settings: Settings, sources_file: Path | None, only: list[str]) ->
         spider = getattr(ran, "spider", None)
         errors = list(getattr(spider, "errors", []))
         report = _source_report(source, stats, errors, finished.get(source.name, 0.0))
-        report.error = failures.get(source.name)
+        # A worker that lost its shared frontier (crawler.frontier) stopped that source early.
+        report.error = failures.get(source.name) or getattr(spider, "frontier_error", None)
         reports.append(report)
     return CrawlReport(sources=reports, seconds=round(time.monotonic() - started, 3))
 

@@ -40,10 +40,15 @@ def crawl(settings: Settings, sources_file: Path | str | None = None, only: Sequ
     """Crawl the sources of ``sources_file`` (the shipped one when None), or only those named.
 
     Raises ConfigError for a bad sources file or an unknown name (before any request), and
-    CrawlError when the crawl process could not run.
+    CrawlError when the crawl process could not run or the shared frontier
+    (``settings.crawl_queue``, see :mod:`crawler.frontier`) does not answer.
     """
     sources_path = Path(sources_file) if sources_file is not None else None
     load_sources(sources_path).select(tuple(only))  # validate here: clear errors, no child
+    if settings.crawl_queue:
+        from crawler.frontier import check_frontier
+
+        check_frontier(settings.crawl_queue)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="crawl-", dir=settings.data_dir) as tmp:
         report_path = Path(tmp) / "report.json"

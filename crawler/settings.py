@@ -11,7 +11,7 @@ from regionsok.settings import Settings
 def scrapy_settings(settings: Settings, policy: CrawlPolicy) -> dict[str, Any]:
     """The Scrapy settings of one crawl process."""
     maxsize = min(policy.download_maxsize, settings.max_page_bytes)
-    return {
+    options: dict[str, Any] = {
         "BOT_NAME": "regionsok",
         "USER_AGENT": settings.user_agent,  # identifies us, with a contact URL
         "ROBOTSTXT_OBEY": True,
@@ -48,3 +48,9 @@ def scrapy_settings(settings: Settings, policy: CrawlPolicy) -> dict[str, Any]:
         },
         "REGIONSOK_DB_PATH": str(settings.db_path),
     }
+    if settings.crawl_queue:
+        from crawler.frontier import new_worker_id, scrapy_frontier_settings
+
+        # One frontier in Redis shared by every worker process (crawler.frontier).
+        options |= scrapy_frontier_settings(settings.crawl_queue, new_worker_id())
+    return options

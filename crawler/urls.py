@@ -10,8 +10,9 @@ source in ``sources.toml`` is safe by default.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from urllib.parse import parse_qsl, urlsplit
+
+from crawler.ledger import CrawlLedger, LocalLedger
 
 _DIGITS = re.compile(r"\d+")
 
@@ -33,18 +34,20 @@ class TrapGuard:
     Drop reasons (counted in crawler stats as ``regionsok/dropped/<reason>``):
     ``url_too_long``, ``too_many_query_params``, ``repeated_path_segment`` (``/a/b/a/b/a``
     loops from relative links) and ``pattern_variants`` (more than ``max_variants`` URLs of
-    one :func:`url_shape`).
+    one :func:`url_shape`). The variants are counted in ``ledger`` (the crawl's, shared by
+    every worker of a shared frontier).
     """
 
-    def __init__(self, *, max_url_length: int, max_query_params: int, max_variants: int) -> None:
+    def __init__(self, *, max_url_length: int, max_query_params: int, max_variants: int,
+                 ledger: CrawlLedger | None = None) -> None:
         self.max_url_length = max_url_length
         self.max_query_params = max_query_params
         self.max_variants = max_variants
-        self._variants: dict[str, set[str]] = defaultdict(set)
+        self.ledger: CrawlLedger = ledger or LocalLedger()
 
     def register(self, url: str) -> None:
         """Count a URL we request anyway (a start or known URL) toward its shape."""
-        self._variants[url_shape(url)].add(url)
+        self.ledger.add_variant(url_shape(url), url)
 
     def reject_reason(self, url: str) -> str | None:
         """None to follow ``url``; else the reason it is dropped."""
@@ -56,9 +59,6 @@ class TrapGuard:
         segments = [s for s in parts.path.split("/") if s]
         if segments and max(segments.count(s) for s in segments) >= 3:
             return "repeated_path_segment"
-        seen = self._variants[url_shape(url)]
-        if url not in seen:
-            if len(seen) >= self.max_variants:
-                return "pattern_variants"
-            seen.add(url)
+        if not self.ledger.admit_variant(url_shape(url), url, self.max_variants):
+            return "pattern_variants"
         return None

@@ -15,6 +15,8 @@ Stages (each one line at its call site):
 ``index.write``      the new generation is written to disk, not yet swapped in
 ``index.swap``       the new generation is swapped in, its chunk rows not yet committed
 ``nightly.<stage>``  the nightly job starts a stage: crawl, ingest, extract or index
+``crawl.response``   a crawl worker received an answer, not yet parsed (crawler/frontier.py)
+``crawl.seeded``     a crawl worker queued a run's start requests, the run not yet open to others
 
 The variable is a test hook, not a setting: it is unset in production and costs one
 environment lookup per call.

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
         description="Pages and files larger than this are rejected with a reason instead of "
         "being parsed (the crawler also stops downloading past it).",
     )
+    crawl_queue: str | None = Field(
+        default=None, pattern=r"^(redis|rediss|unix)://",
+        description="A Redis URL (redis://host:6379/0, unix:///run/redis.sock) holding a shared "
+        "crawl frontier: the scheduler and duplicate filter of every `regionsok crawl --worker` "
+        "on any machine, so they crawl the sources once between them. Unset: each crawl keeps "
+        "its frontier in its own process.",
+    )
     log_format: str = Field(default="text", description="'text' for people, 'json' for log collectors.")
 
     @property

@@ -18,6 +18,7 @@ import hashlib
 import html
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -65,6 +66,7 @@ class LoggedRequest:
     status: int
     conditional: bool
     user_agent: str
+    target: str = ""  # path and query, as asked
 
 
 @dataclass(slots=True)
@@ -73,6 +75,8 @@ class _State:
     removed: set[str] = field(default_factory=set)
     flaky_served: set[str] = field(default_factory=set)
     log: list[LoggedRequest] = field(default_factory=list)
+    in_flight: int = 0  # requests being answered right now
+    max_in_flight: int = 0  # the most ever answered at once
 
 
 def _parse_content(name: str, text: str) -> Article:
@@ -218,11 +222,16 @@ def _render_article(article: Article, canonical: str | None = None) -> str:
 class DemoSite:
     """A threaded HTTP server on 127.0.0.1 serving the demo site; use as a context manager.
 
-    ``port=0`` picks a free port; :attr:`url` is the base URL once started.
+    ``port=0`` picks a free port; :attr:`url` is the base URL once started. ``latency``
+    seconds are spent on every answer, like a real server's, so that concurrent requests
+    overlap and :attr:`max_in_flight` measures how many a crawler sends at a time.
     """
 
-    def __init__(self, port: int = 0, *, synthetic: int = 0) -> None:
+    def __init__(self, port: int = 0, *, synthetic: int = 0, latency: float = 0.0) -> None:
         self._lock = threading.Lock()
+        self.latency = latency
+        self._open = threading.Event()
+        self._open.set()
         self._state = _State()
         for article in [*load_articles(), *synthetic_articles(synthetic)]:
             self._state.articles[article.slug] = article
@@ -250,6 +259,7 @@ class DemoSite:
         return self
 
     def stop(self) -> None:
+        self._open.set()  # held answers finish, so their threads end
         self._server.shutdown()
         self._server.server_close()
 
@@ -297,6 +307,29 @@ class DemoSite:
     def clear_log(self) -> None:
         with self._lock:
             self._state.log.clear()
+            self._state.max_in_flight = self._state.in_flight
+
+    def hold(self) -> None:
+        """Keep every answer waiting (connections are accepted) until :meth:`release`."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests the site was answering at one time (since the last clear_log)."""
+        with self._lock:
+            return self._state.max_in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._state.in_flight += 1
+            self._state.max_in_flight = max(self._state.max_in_flight, self._state.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._state.in_flight -= 1
 
     def public_article_paths(self) -> list[str]:
         """Paths of every article a polite crawler should store (everything but /intern/)."""
@@ -476,6 +509,16 @@ def _make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
             self._serve(send_body=False)
 
         def _serve(self, send_body: bool) -> None:
+            site._enter()
+            try:
+                self._answer(send_body)
+            finally:
+                site._leave()
+
+        def _answer(self, send_body: bool) -> None:
+            site._open.wait()
+            if site.latency:
+                time.sleep(site.latency)  # the server's own work time, not synchronisation
             parts = urlsplit(self.path)
             status, headers, body = site.respond(parts.path, parse_qs(parts.query))
             conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
@@ -484,7 +527,8 @@ def _make_handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
                 if _not_modified(headers, headers["ETag"], self.headers):
                     status, body = 304, b""
                     headers = {k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")}
-            site.record(LoggedRequest(parts.path, status, conditional, self.headers.get("User-Agent", "")))
+            site.record(LoggedRequest(parts.path, status, conditional, self.headers.get("User-Agent", ""),
+                                      target=self.path))
             self.send_response(status)
             for key, value in headers.items():
                 self.send_header(key, value)

@@ -40,6 +40,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.items import KnownPage, PageItem
+from crawler.ledger import CrawlLedger, LocalLedger
 from crawler.sources import CrawlPolicy, Source
 from crawler.urls import TrapGuard
 from regionsok.text import canonical_url
@@ -51,6 +52,9 @@ _ARTICLE_MARKUP = 'meta[property="article:published_time"], meta[property="og:ty
 _PAGINATION = "a[rel~=next]::attr(href), link[rel~=next]::attr(href)"
 #: Stats keys this spider counts (``regionsok/<key>``), read back into the crawl report.
 STAT_PREFIX = "regionsok/"
+#: Signal sent once ``start()`` has handed every start request to the scheduler (the shared
+#: frontier, :mod:`crawler.frontier`, opens its run to the end rule only then).
+SEEDED = object()
 
 
 def _stat(key: str) -> str:
@@ -66,6 +70,9 @@ class GenericSpider(scrapy.Spider):
     item_patterns: ClassVar[tuple[str, ...]] = ()
     # 304 and 404/410 are answers we act on, not errors.
     handle_httpstatus_list: ClassVar[list[int]] = [304, 404, 410]
+    #: False in a worker that joins a shared frontier another worker seeded: its start
+    #: requests are in the queue already (set by :class:`crawler.frontier.FrontierScheduler`).
+    seeds: bool = True
 
     def __init__(
         self,
@@ -79,7 +86,9 @@ class GenericSpider(scrapy.Spider):
         self.policy = policy or CrawlPolicy()
         self.known = dict(known or {})
         self.allowed_domains = list(source.allowed_domains)
+        self.ledger: CrawlLedger = LocalLedger()
         self.guard = TrapGuard(
+            ledger=self.ledger,
             max_url_length=self.policy.max_url_length,
             max_query_params=self.policy.max_query_params,
             max_variants=self.policy.max_variants_per_pattern,
@@ -94,9 +103,10 @@ class GenericSpider(scrapy.Spider):
         self._pdfs = LinkExtractor(allow=[_PDF_LINK], deny=source.deny, deny_extensions=[])
         self.errors: list[str] = []
         self._now = datetime.now(UTC)
-        self._sitemaps_pending = 0
-        self._sitemaps_ok = True
-        self._in_sitemaps: set[str] = set()
+
+    def use_ledger(self, ledger: CrawlLedger) -> None:
+        """Count pages, URL variants and sitemaps in ``ledger`` (a shared frontier's) from now on."""
+        self.ledger = self.guard.ledger = ledger
 
     # -- platform hooks -------------------------------------------------------------------
 
@@ -111,7 +121,14 @@ class GenericSpider(scrapy.Spider):
     # -- requests -------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._sitemaps_pending = len(self.source.sitemap_urls)
+        if not self.seeds:
+            return
+        async for request in self._start_requests():
+            yield request
+        self.crawler.signals.send_catch_log(SEEDED, spider=self)
+
+    async def _start_requests(self) -> AsyncIterator[scrapy.Request]:
+        self.ledger.sitemaps_started(len(self.source.sitemap_urls))
         for url in self.source.sitemap_urls:
             yield self._sitemap_request(url)
         for url in self.source.start_urls:
@@ -156,7 +173,7 @@ class GenericSpider(scrapy.Spider):
                 return None
         else:
             self.guard.register(url)
-        if len(self._requested) >= max(self.source.max_pages, len(self.known)):
+        if self.ledger.pages(len(self._requested)) >= max(self.source.max_pages, len(self.known)):
             self.crawler.stats.inc_value(_stat("dropped/max_pages"))
             return None
         self._requested.add(url)
@@ -227,41 +244,43 @@ class GenericSpider(scrapy.Spider):
         is re-checked. When every sitemap has been read, stored documents that no sitemap
         lists any more are re-checked too: that is how a removed page is noticed.
         """
-        self._sitemaps_pending -= 1
-        if response.status != 200:
-            self._sitemaps_ok = False
+        ok = response.status == 200
+        sitemap = None
+        if not ok:
             self.crawler.stats.inc_value(_stat("skipped/sitemap_status"))
         else:
             try:
                 sitemap = Sitemap(response.body)
             except Exception as err:  # lxml raises several types on broken XML
-                self._sitemaps_ok = False
+                ok = False
                 self._fail(response.url, f"unreadable sitemap: {err}")
-                sitemap = None
-            for entry in sitemap or ():
-                loc = entry.get("loc")
-                if not loc:
-                    continue
-                if sitemap is not None and sitemap.type == "sitemapindex":
-                    if self._in_domains(loc):
-                        self._sitemaps_pending += 1
-                        yield self._sitemap_request(loc)
-                    continue
-                url = canonical_url(loc)
-                self._in_sitemaps.add(url)
-                if self._wanted(url):
-                    page = self.known.get(url)
-                    lastmod = _parse_lastmod(entry.get("lastmod"))
-                    recheck = page is not None and (lastmod is None or lastmod >= page.checked_at)
-                    request = self._request(url, hops=1, recheck=recheck)
-                    if request is not None:
-                        yield request
-        if self._sitemaps_pending == 0 and self._sitemaps_ok:
+        listed: list[str] = []
+        for entry in sitemap or ():
+            loc = entry.get("loc")
+            if not loc:
+                continue
+            if sitemap is not None and sitemap.type == "sitemapindex":
+                if self._in_domains(loc):
+                    self.ledger.sitemaps_started(1)
+                    yield self._sitemap_request(loc)
+                continue
+            url = canonical_url(loc)
+            listed.append(url)
+            if self._wanted(url):
+                page = self.known.get(url)
+                lastmod = _parse_lastmod(entry.get("lastmod"))
+                recheck = page is not None and (lastmod is None or lastmod >= page.checked_at)
+                request = self._request(url, hops=1, recheck=recheck)
+                if request is not None:
+                    yield request
+        self.ledger.sitemap_read(listed)
+        if self.ledger.sitemap_done(ok):
             yield from self._recheck_unlisted()
 
     def _recheck_unlisted(self) -> Iterator[scrapy.Request]:
-        for url, page in sorted(self.known.items()):
-            if not page.listing and url not in self._in_sitemaps:
+        documents = [url for url, page in sorted(self.known.items()) if not page.listing]
+        for url, listed in zip(documents, self.ledger.in_sitemaps(documents), strict=True):
+            if not listed:
                 request = self._request(url, hops=min(1, self.source.max_depth), check_guard=False, recheck=True)
                 if request is not None:
                     yield request
@@ -289,8 +308,7 @@ class GenericSpider(scrapy.Spider):
         """Robots.txt refusals and off-site links are skipped; anything else is a failed URL."""
         request = failure.request  # type: ignore[attr-defined]
         if request.callback == self.parse_sitemap:
-            self._sitemaps_pending -= 1
-            self._sitemaps_ok = False
+            self.ledger.sitemap_done(False)
         if failure.check(HttpError):
             self._fail(request.url, f"HTTP {failure.value.response.status}")
         elif failure.check(IgnoreRequest):

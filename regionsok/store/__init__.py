@@ -104,6 +104,11 @@ class Store(PageTables, DocumentTables, ChunkTables, ReadQueries):
         for version in range(current + 1, SCHEMA_VERSION + 1):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
+                # Another process opening the same new store (a second crawl worker) may
+                # have applied this migration while we waited for the write lock.
+                if self.conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+                    self.conn.execute("COMMIT")
+                    continue
                 for statement in _split_sql(MIGRATIONS[version - 1]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {version}")
