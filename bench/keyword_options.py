@@ -1,0 +1,726 @@
+"""Keyword-side options side by side (issue 15): build time, disk, memory, latency, agreement.
+
+What it measures: a synthetic corpus built the way bench/api_load.py builds one (its Zipf
+vocabulary of the committed seed texts, ~200 words a chunk, 3 chunks a document, a county
+per document), normalised with ``search.normalize`` like the indexer does, indexed by each
+option. Then the keyword rankings ``search.hybrid.plan_query`` gives each query of a fixed
+list (api_load's QUERIES plus taxonomy labels) are evaluated as the option would at search
+time, top 200 per ranking, *uncached* (no concept cache), unfiltered and with a county
+filter (~1/21 of chunks allowed). Every ranking's terms are used (the service also drops
+terms in more than COMMON_TERM_SHARE of chunks; that is a policy on top of any option).
+
+Options:
+- ``fts5``: today's store (regionsok.store), ``keyword_search`` with the FTS5 OR expression;
+- ``fts5-concepts``: the same, with one token per taxonomy concept added to a chunk at index
+  time for every match of one of the concept's expressions, so a concept ranking is one term;
+- ``tantivy``: whitespace-tokenised normalised text, BM25; a prefix is expanded through the
+  term dictionary into term queries, a phrase is a phrase query, the county a term query
+  scoring 0;
+- ``bm25s``: pre-tokenised ids, BM25 (k1 1.2 as FTS5); no positions, so a phrase is scored as
+  its words and a prefix is expanded over the vocabulary; the filter is a weight mask;
+- ``postings``: ``search.keyword.KeywordIndex`` (numpy postings in memory-mapped files);
+- any option with ``-concepts`` appended gets the concept tokens too.
+
+Each option is built in a subprocess and searched in another (fresh, index loaded from
+disk), so "peak RSS added" is that option's alone: the build's peak over the corpus it was
+handed, and the search process's peak over an empty interpreter with the plans.
+
+Agreement with fts5: per ranking, the Jaccard index of the top-200 id sets and whether the
+top 10 are the same ids in the same order.
+
+Usage:
+    python bench/keyword_options.py [--chunks 100000,1000000] [--queries 30] [--repeat 2]
+                                    [--options fts5,fts5-concepts,tantivy,bm25s,postings]
+                                    [--data-dir /tmp/kwbench-data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from api_load import COUNTIES, QUERIES, _vocabulary  # noqa: E402
+
+from regionsok.records import SearchFilters  # noqa: E402
+
+DEPTH = 200  # candidates per ranking, as the service asks for
+CONCEPT_TABLE = "chunk_concepts"  # fts5-concepts: a contentless FTS5 table of concept tokens
+CHUNKS_PER_DOCUMENT = 3
+WORDS_PER_CHUNK = 200
+SEED = 7
+TOP_ORDER = 10
+
+
+# -- the corpus -------------------------------------------------------------------------------
+
+
+def write_corpus(path: Path, chunks: int) -> float:
+    """``county<TAB>norm`` per chunk, a document's chunks sharing its county; seconds spent."""
+    from search.normalize import normalize
+
+    rng = random.Random(SEED)
+    vocab, weights = _vocabulary()
+    began = time.monotonic()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        county = COUNTIES[0]
+        for n in range(chunks):
+            if n % CHUNKS_PER_DOCUMENT == 0:
+                county = rng.choice(COUNTIES)
+            # Sentences of 20 words, capitalised as api_load writes them (normalize folds case).
+            words = rng.choices(vocab, weights=weights, k=WORDS_PER_CHUNK)
+            text = ". ".join(" ".join(words[i:i + 20]).capitalize() for i in range(0, WORDS_PER_CHUNK, 20)) + "."
+            out.write(f"{county}\t{normalize(text)}\n")
+    tmp.replace(path)
+    return time.monotonic() - began
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One chunk as a keyword index receives it: id (0-based), document, county, terms."""
+
+    chunk: int
+    document: int
+    county: str
+    norm: str
+    concepts: str = ""  # concept tokens (options with -concepts), indexed apart from norm
+
+
+def read_corpus(path: Path) -> list[Row]:
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for n, line in enumerate(handle):
+            county, norm = line.rstrip("\n").split("\t", 1)
+            rows.append(Row(n, n // CHUNKS_PER_DOCUMENT, county, norm))
+    return rows
+
+
+# -- queries ----------------------------------------------------------------------------------
+
+
+def query_texts(count: int) -> list[str]:
+    """api_load's queries, then taxonomy labels (Swedish and English in turn) up to ``count``."""
+    from ingest.nlp.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    texts = list(QUERIES)
+    for i, slug in enumerate(taxonomy.slugs()):
+        concept = taxonomy[slug]
+        texts.append(concept.label_sv if i % 2 == 0 else concept.label_en)
+    return list(dict.fromkeys(texts))[:count]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One FTS5 expression of a ranking, parsed: a token, a prefix or a phrase."""
+
+    kind: str  # "token" | "prefix" | "phrase"
+    tokens: tuple[str, ...]
+    fts: str  # the FTS5 expression it came from
+
+
+def parse_term(fts: str) -> Term:
+    """'"barn"' → token, '"spelberoend"*' → prefix, '"psykisk häls"' → phrase (hybrid's forms)."""
+    prefix = fts.endswith("*")
+    body = fts[:-1] if prefix else fts
+    tokens = tuple(body[1:-1].replace('""', '"').split())
+    if len(tokens) > 1:
+        return Term("phrase", tokens, fts)
+    return Term("prefix" if prefix else "token", tokens, fts)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    query: int
+    label: str
+    terms: tuple[Term, ...]
+
+
+def concept_token(slug: str) -> str:
+    """The index token standing for a concept: letters only, as FTS5's unicode61 splits on '_'."""
+    return "cpt" + slug.replace("_", "")
+
+
+def plan_rankings(texts: Sequence[str], concepts: bool) -> list[Ranking]:
+    """Every keyword ranking of every query; with ``concepts`` a concept ranking is its token."""
+    from search.hybrid import plan_query
+
+    out = []
+    for i, text in enumerate(texts):
+        for kq in plan_query(text).keyword:
+            if concepts and kq.label.startswith("concept:"):
+                token = concept_token(kq.label.split(":", 1)[1])
+                out.append(Ranking(i, kq.label, (Term("token", (token,), f'"{token}"'),)))
+            else:
+                out.append(Ranking(i, kq.label, tuple(parse_term(t) for t in kq.terms)))
+    return out
+
+
+# -- concept tokens at index time ---------------------------------------------------------------
+
+
+class ConceptTagger:
+    """Which concept expressions a chunk's terms match, as the FTS5 concept query would.
+
+    A token expression matches the token, a prefix expression every token it starts, a
+    phrase its tokens in a row. Each match adds the concept's token once, so its frequency
+    is what the OR query's matches add up to.
+    """
+
+    def __init__(self) -> None:
+        from ingest.nlp.taxonomy import load_taxonomy
+        from search.hybrid import _concept_expression  # the expressions plan_query ORs
+
+        taxonomy = load_taxonomy()
+        self._token: dict[str, list[str]] = {}
+        self._prefix: list[tuple[str, str]] = []
+        self._phrase: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for slug in taxonomy.slugs():
+            expressions = dict.fromkeys(e for t in taxonomy[slug].swedish_terms() if (e := _concept_expression(t)))
+            for expression in expressions:
+                term = parse_term(expression)
+                if term.kind == "token":
+                    self._token.setdefault(term.tokens[0], []).append(concept_token(slug))
+                elif term.kind == "prefix":
+                    self._prefix.append((term.tokens[0], concept_token(slug)))
+                else:
+                    self._phrase.setdefault(term.tokens[0], []).append((term.tokens[1:], concept_token(slug)))
+        self._single: dict[str, list[str]] = {}
+
+    def _singles(self, token: str) -> list[str]:
+        found = self._single.get(token)
+        if found is None:
+            found = list(self._token.get(token, ()))
+            found += [c for prefix, c in self._prefix if token.startswith(prefix)]
+            self._single[token] = found
+        return found
+
+    def tag(self, norm: str) -> str:
+        """The concept tokens of a chunk's terms, space-separated (one per expression match)."""
+        tokens = norm.split()
+        extra: list[str] = []
+        for i, token in enumerate(tokens):
+            extra += self._singles(token)
+            for rest, concept in self._phrase.get(token, ()):
+                if tuple(tokens[i + 1:i + 1 + len(rest)]) == rest:
+                    extra.append(concept)
+        return " ".join(extra)
+
+
+def tagged(rows: list[Row]) -> list[Row]:
+    tagger = ConceptTagger()
+    return [Row(r.chunk, r.document, r.county, r.norm, tagger.tag(r.norm)) for r in rows]
+
+
+# -- the options --------------------------------------------------------------------------------
+
+
+class Engine:
+    """One keyword option: build from rows into a directory, load it, answer rankings.
+
+    With ``concepts`` the concept tokens are indexed in a field (table) of their own, so
+    the words and parts rankings, and their BM25 length normalisation, are untouched.
+    """
+
+    concepts = False
+
+    def build(self, directory: Path, rows: list[Row]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def load(self, directory: Path) -> None:
+        raise NotImplementedError
+
+    def search(self, ranking: Ranking, county: str | None) -> list[int]:
+        """Chunk ids (0-based) of the best DEPTH chunks, best first."""
+        raise NotImplementedError
+
+
+class Fts5(Engine):
+    """Today's store and its ``keyword_search`` (vec_id = chunk id + 1, as AUTOINCREMENT starts at 1)."""
+
+    def build(self, directory: Path, rows: list[Row]) -> dict[str, Any]:
+        from datetime import date
+
+        from regionsok.records import Chunk, Document, Extraction
+        from regionsok.store import open_store
+        from regionsok.store.chunks import NewChunk
+
+        db = directory / "regionsok.db"
+        began = time.monotonic()
+        doc_ids: dict[int, str] = {}
+        with open_store(db) as store:
+            with store.transaction():
+                for row in rows[::CHUNKS_PER_DOCUMENT]:
+                    doc = Document(doc_id=f"syn{row.document:07d}", url=f"https://example.invalid/s/{row.document}",
+                                   title=f"Syntetiskt {row.document}", text=f"syntetiskt dokument {row.document}",
+                                   language="sv", kind="press_release", published=date(2020, 1, 1),
+                                   source="synthetic", county_code=row.county)
+                    _, doc_ids[row.document] = store.upsert_document(doc)
+                    store.save_extraction(doc_ids[row.document], doc.sha256,
+                                          Extraction(kind=doc.kind, counties=(row.county,)))
+            documents_s = time.monotonic() - began
+            began = time.monotonic()
+            batch = 20_000
+            for first in range(0, len(rows), batch):
+                with store.transaction():
+                    by_doc: dict[int, list[NewChunk]] = {}
+                    for row in rows[first:first + batch]:
+                        # The chunk text is not read by a keyword search: left empty to keep the file small.
+                        by_doc.setdefault(row.document, []).append(NewChunk(
+                            vec_id=row.chunk + 1, norm=row.norm,
+                            chunk=Chunk(chunk_id=f"c{row.chunk}", doc_id=doc_ids[row.document],
+                                        ordinal=row.chunk % CHUNKS_PER_DOCUMENT, text=""),
+                        ))
+                    for document, new in by_doc.items():
+                        store.replace_document_chunks(doc_ids[document], (), new)
+            if self.concepts:
+                with store.transaction():
+                    store.conn.execute(f"CREATE VIRTUAL TABLE {CONCEPT_TABLE} USING fts5(concepts, content='', "
+                                       "tokenize='unicode61 remove_diacritics 0')")
+                    store.conn.executemany(f"INSERT INTO {CONCEPT_TABLE} (rowid, concepts) VALUES (?, ?)",
+                                           ((r.chunk + 1, r.concepts) for r in rows if r.concepts))
+        build_s = time.monotonic() - began
+        return {"documents_s": round(documents_s, 1), "build_s": round(build_s, 1), "fts_mb": _fts_mb(db)}
+
+    def load(self, directory: Path) -> None:
+        from regionsok.store import open_store
+
+        self.store = open_store(directory / "regionsok.db", readonly=True)
+
+    def search(self, ranking: Ranking, county: str | None) -> list[int]:
+        match = " OR ".join(t.fts for t in ranking.terms)
+        filters = SearchFilters(counties=(county,)) if county else None
+        if self.concepts and ranking.label.startswith("concept:"):
+            return self._concept_search(match, filters)
+        return [vec_id - 1 for vec_id, _ in self.store.keyword_search(match, DEPTH, filters)]
+
+    def _concept_search(self, match: str, filters: SearchFilters | None) -> list[int]:
+        """keyword_search's two queries over the concept table (the store's own filter SQL)."""
+        from regionsok.store.chunks import _filter_sql
+
+        if filters is None:
+            sql = f"SELECT rowid FROM {CONCEPT_TABLE} WHERE {CONCEPT_TABLE} MATCH ? ORDER BY rank LIMIT ?"
+            return [r[0] - 1 for r in self.store.conn.execute(sql, (match, DEPTH))]
+        where, params = _filter_sql(filters)
+        sql = (f"SELECT c.vec_id FROM {CONCEPT_TABLE} JOIN chunks c ON c.vec_id = {CONCEPT_TABLE}.rowid "
+               f"JOIN documents d ON d.doc_id = c.doc_id WHERE {CONCEPT_TABLE} MATCH ? AND {where} "
+               f"ORDER BY bm25({CONCEPT_TABLE}) LIMIT ?")
+        return [r[0] - 1 for r in self.store.conn.execute(sql, [match, *params, DEPTH])]
+
+
+def _fts_mb(db: Path) -> float | None:
+    """Megabytes of the FTS5 tables alone (SQLite's dbstat), None where it is not compiled in."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        size = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'chunks_fts%'").fetchone()[0]
+        return round(size / 1e6, 1)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
+class Tantivy(Engine):
+    def _schema(self) -> Any:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("norm", tokenizer_name="whitespace", index_option="position")
+        builder.add_text_field("county", tokenizer_name="raw", index_option="basic")
+        builder.add_text_field("concepts", tokenizer_name="whitespace", index_option="freq")
+        builder.add_integer_field("id", fast=True)  # Document(id=int) is i64
+        return builder.build()
+
+    def build(self, directory: Path, rows: list[Row]) -> dict[str, Any]:
+        import tantivy
+
+        began = time.monotonic()
+        index = tantivy.Index(self._schema(), path=str(directory))
+        writer = index.writer(heap_size=256_000_000)
+        for row in rows:
+            writer.add_document(tantivy.Document(norm=row.norm, county=row.county, id=row.chunk,
+                                                 concepts=row.concepts))
+        writer.commit()
+        writer.wait_merging_threads()
+        return {"build_s": round(time.monotonic() - began, 1)}
+
+    def load(self, directory: Path) -> None:
+        import tantivy
+
+        self.tantivy = tantivy
+        self.schema = self._schema()
+        self.index = tantivy.Index(self.schema, path=str(directory))
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    def search(self, ranking: Ranking, county: str | None) -> list[int]:
+        t, schema, Occur = self.tantivy.Query, self.schema, self.tantivy.Occur
+        should = []
+        field = "concepts" if self.concepts and ranking.label.startswith("concept:") else "norm"
+        for term in ranking.terms:
+            if term.kind == "token":
+                should.append(t.term_query(schema, field, term.tokens[0]))
+            elif term.kind == "prefix":
+                should += [t.term_query(schema, "norm", token)
+                           for token, _ in self.searcher.terms_with_prefix("norm", term.tokens[0])]
+            else:
+                should.append(t.phrase_query(schema, "norm", list(term.tokens)))
+        if not should:
+            return []
+        query = t.boolean_query([(Occur.Should, q) for q in should])
+        if county:
+            query = t.boolean_query([(Occur.Must, query),
+                                     (Occur.Must, t.const_score_query(t.term_query(schema, "county", county), 0.0))])
+        hits = self.searcher.search(query, DEPTH, count=False).hits
+        ids = self.searcher.fast_field_values("id", [address for _, address in hits])
+        return [int(v) for v in ids if isinstance(v, int)]
+
+
+class _TokenIds(Sequence[list[int]]):
+    """Each row's token ids, made when bm25s reads them (a list of lists is gigabytes at 1M)."""
+
+    def __init__(self, rows: list[Row], vocab: dict[str, int]) -> None:
+        self._rows, self._vocab = rows, vocab
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, n: int) -> list[int]:  # type: ignore[override]
+        return [self._vocab[token] for token in self._rows[n].norm.split()]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for n in range(len(self._rows)):
+            yield self[n]
+
+
+class Bm25s(Engine):
+    def build(self, directory: Path, rows: list[Row]) -> dict[str, Any]:
+        import bm25s
+        from bm25s.tokenization import Tokenized
+
+        began = time.monotonic()
+        vocab: dict[str, int] = {}
+        for row in rows:
+            for token in row.norm.split():
+                vocab.setdefault(token, len(vocab))
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever.index(Tokenized(ids=_TokenIds(rows, vocab), vocab=vocab), show_progress=False)
+        retriever.save(str(directory / "bm25s"))
+        order = sorted(range(len(rows)), key=lambda n: rows[n].county)
+        counties = np.array([rows[n].county for n in order])
+        np.save(directory / "county_order.npy", np.array(order, dtype=np.int32))
+        np.save(directory / "county_codes.npy", counties)
+        return {"build_s": round(time.monotonic() - began, 1)}
+
+    def load(self, directory: Path) -> None:
+        import bm25s
+
+        self.retriever = bm25s.BM25.load(str(directory / "bm25s"), mmap=True, show_progress=False)
+        self.vocab: dict[str, int] = self.retriever.vocab_dict
+        self.sorted_vocab = sorted(self.vocab)
+        order = np.load(directory / "county_order.npy")
+        codes = np.load(directory / "county_codes.npy")
+        self.by_county = {c: order[codes == c] for c in np.unique(codes)}  # a facet's id array
+        self.n = len(order)
+
+    def _expand(self, prefix: str) -> list[str]:
+        start = bisect.bisect_left(self.sorted_vocab, prefix)
+        out = []
+        for token in self.sorted_vocab[start:]:
+            if not token.startswith(prefix):
+                break
+            out.append(token)
+        return out
+
+    def search(self, ranking: Ranking, county: str | None) -> list[int]:
+        tokens: list[str] = []
+        for term in ranking.terms:
+            tokens += self._expand(term.tokens[0]) if term.kind == "prefix" else list(term.tokens)
+        ids = [self.vocab[token] for token in dict.fromkeys(tokens) if token in self.vocab]
+        if not ids:
+            return []
+        mask = None
+        if county:
+            mask = np.zeros(self.n, dtype=np.float32)
+            mask[self.by_county.get(county, [])] = 1.0
+        docs, scores = self.retriever.retrieve([ids], k=DEPTH, show_progress=False, weight_mask=mask)
+        return [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+class Postings(Engine):
+    """The main engineer's ``search.keyword.KeywordIndex`` (numpy postings, memory-mapped)."""
+
+    by_county: dict[str, np.ndarray]  # set by worker_query before load
+
+    def build(self, directory: Path, rows: list[Row]) -> dict[str, Any]:
+        from search.keyword import KeywordIndex  # type: ignore[import-not-found]
+
+        began = time.monotonic()
+        KeywordIndex.build(directory, [(row.chunk, row.norm) for row in rows])
+        return {"build_s": round(time.monotonic() - began, 1)}
+
+    def load(self, directory: Path) -> None:
+        from search.keyword import KeywordIndex
+
+        self.index = KeywordIndex.load(directory)
+
+    def search(self, ranking: Ranking, county: str | None) -> list[int]:
+        allowed = self.by_county.get(county) if county else None
+        return [int(i) for i, _ in self.index.search([t.fts for t in ranking.terms], DEPTH, allowed=allowed)]
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {"fts5": Fts5, "tantivy": Tantivy, "bm25s": Bm25s, "postings": Postings}
+
+
+def engine_of(option: str) -> tuple[Engine, bool]:
+    base, _, suffix = option.partition("-")
+    if base not in ENGINES or suffix not in ("", "concepts") or (suffix and base not in ("fts5", "tantivy")):
+        raise SystemExit(f"unknown option {option!r}")
+    engine = ENGINES[base]()
+    engine.concepts = suffix == "concepts"
+    return engine, engine.concepts
+
+
+# -- memory and the two worker processes ----------------------------------------------------------
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def reset_peak() -> float:
+    """Reset VmHWM (the peak RSS) to the current RSS (Linux clear_refs 5); returns the RSS in MB."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    return _status_mb("VmRSS")
+
+
+def worker_build(option: str, corpus: Path, directory: Path) -> dict[str, Any]:
+    engine, concepts = engine_of(option)
+    rows = read_corpus(corpus)
+    base = reset_peak()
+    began = time.monotonic()
+    if concepts:
+        rows = tagged(rows)
+    tag_s = time.monotonic() - began
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    result = engine.build(directory, rows)
+    if concepts:
+        result["concept_tagging_s"] = round(tag_s, 1)
+        result["build_s"] = round(result["build_s"] + tag_s, 1)
+    result["rss_build_peak_added_mb"] = round(_status_mb("VmHWM") - base, 1)
+    result["disk_mb"] = round(sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 1e6, 1)
+    return result
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "p50_ms": round(1000 * ordered[int(0.50 * (len(ordered) - 1))], 2),
+        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
+        "max_ms": round(1000 * ordered[-1], 2),
+        "mean_ms": round(1000 * statistics.fmean(ordered), 2),
+    }
+
+
+def worker_query(option: str, corpus: Path, directory: Path, queries: int, repeat: int,
+                 rankings_out: Path) -> dict[str, Any]:
+    engine, concepts = engine_of(option)
+    texts = query_texts(queries)
+    rankings = plan_rankings(texts, concepts)
+    by_query: dict[int, list[Ranking]] = {}
+    for ranking in rankings:
+        by_query.setdefault(ranking.query, []).append(ranking)
+    if isinstance(engine, Postings):
+        # The county's chunk ids, as a per-facet id array loaded with the generation would be.
+        rows = read_corpus(corpus)
+        codes = np.array([r.county for r in rows])
+        engine.by_county = {c: np.flatnonzero(codes == c).astype(np.int64) for c in COUNTIES}
+        del rows, codes
+    base = reset_peak()
+    began = time.monotonic()
+    engine.load(directory)
+    load_s = time.monotonic() - began
+    found: dict[str, list[int]] = {}
+    latency: dict[str, list[float]] = {"unfiltered": [], "filtered": []}
+    slowest: dict[str, tuple[float, str]] = {"unfiltered": (0.0, ""), "filtered": (0.0, "")}
+    per_kind: dict[str, list[float]] = {}  # one ranking's time by kind (words, parts, concept, names)
+    for run in range(repeat):
+        for q, own in sorted(by_query.items()):
+            for variant in ("unfiltered", "filtered"):
+                county = COUNTIES[q % len(COUNTIES)] if variant == "filtered" else None
+                answers = []
+                took = 0.0
+                for ranking in own:
+                    began = time.perf_counter()
+                    answers.append(engine.search(ranking, county))
+                    spent = time.perf_counter() - began
+                    took += spent
+                    per_kind.setdefault(f"{variant}:{ranking.label.split(':')[0]}", []).append(spent)
+                latency[variant].append(took)
+                if took > slowest[variant][0]:
+                    slowest[variant] = (took, texts[q])
+                if run == 0:
+                    for ranking, ids in zip(own, answers, strict=True):
+                        found[f"{q}|{ranking.label}|{variant}"] = ids
+    rankings_out.write_text(json.dumps(found))
+    return {
+        "load_s": round(load_s, 2),
+        "rss_search_peak_added_mb": round(_status_mb("VmHWM") - base, 1),
+        "queries": len(by_query),
+        "rankings_per_query": round(len(rankings) / max(1, len(by_query)), 1),
+        **{variant: {**_percentiles(values), "slowest_query": slowest[variant][1]}
+           for variant, values in latency.items()},
+        "ranking_ms_by_kind": {kind: {"mean": round(1000 * statistics.fmean(v), 2), "max": round(1000 * max(v), 2)}
+                               for kind, v in sorted(per_kind.items())},
+    }
+
+
+# -- agreement --------------------------------------------------------------------------------
+
+
+def agreement(reference: dict[str, list[int]], other: dict[str, list[int]]) -> dict[str, Any]:
+    """How far an option's rankings are from fts5's, over the rankings fts5 finds anything for.
+
+    ``jaccard200``: mean Jaccard index of the top-200 id sets; ``top10_same_order``: share of
+    rankings with the same ten ids in the same order; ``top10_same_set``: the same ten ids in
+    any order; ``top10_in_top20``: share of fts5's top ten in the option's top twenty. On this
+    synthetic text (random words) BM25 scores are dense and near-ties everywhere, so engines
+    that break ties differently, weigh idf differently (FTS5 floors a term in over half the
+    chunks at ~0, Lucene's idf stays positive) or bucket lengths (tantivy: 256 values) part
+    at the top; the per-kind figures show where.
+    """
+    stats: dict[str, dict[str, list[float]]] = {}
+    worst: tuple[float, str] = (2.0, "")
+    for key, ref in reference.items():
+        if not ref:
+            continue
+        mine = other.get(key, [])
+        _, label, variant = key.split("|")
+        jaccard = len(set(ref) & set(mine)) / len(set(ref) | set(mine))
+        measures = {
+            "jaccard200": jaccard,
+            "top10_same_order": float(ref[:TOP_ORDER] == mine[:TOP_ORDER]),
+            "top10_same_set": float(set(ref[:TOP_ORDER]) == set(mine[:TOP_ORDER])),
+            "top10_in_top20": len(set(ref[:TOP_ORDER]) & set(mine[:2 * TOP_ORDER])) / len(ref[:TOP_ORDER]),
+        }
+        for group in (variant, f"{variant}:{label.split(':')[0]}"):
+            for name, value in measures.items():
+                stats.setdefault(group, {}).setdefault(name, []).append(value)
+        if jaccard < worst[0]:
+            worst = (jaccard, key)
+    return {
+        "rankings": sum(1 for ref in reference.values() if ref),
+        **{group: {name: round(statistics.fmean(values), 3) for name, values in measures.items()}
+           | {"n": len(measures["jaccard200"])}
+           for group, measures in sorted(stats.items())},
+        "worst_ranking": {"key": worst[1], "jaccard200": round(worst[0], 3)},
+    }
+
+
+# -- driver -----------------------------------------------------------------------------------
+
+
+def _run_worker(*argv: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, __file__, "--worker", *argv], env=env, cwd=REPO,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]}
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def measure(size: int, options: list[str], data_dir: Path, queries: int, repeat: int) -> Iterator[tuple[str, Any]]:
+    corpus = data_dir / f"corpus-{size}.tsv"
+    if not corpus.is_file():
+        print(f"{size}: writing the corpus", file=sys.stderr)
+        yield "corpus_normalise_s", round(write_corpus(corpus, size), 1)
+    rankings: dict[str, dict[str, list[int]]] = {}
+    results: dict[str, Any] = {}
+    for option in options:
+        directory = data_dir / f"{option}-{size}"
+        out = data_dir / f"rankings-{option}-{size}.json"
+        print(f"{size}: {option} build", file=sys.stderr)
+        load = [round(os.getloadavg()[0], 2)]
+        built = _run_worker("build", option, str(corpus), str(directory))
+        print(f"{size}: {option} query {json.dumps(built)}", file=sys.stderr)
+        searched = {} if "error" in built else _run_worker(
+            "query", option, str(corpus), str(directory), str(queries), str(repeat), str(out))
+        load.append(round(os.getloadavg()[0], 2))
+        results[option] = {**built, **searched, "load_average_1m": load}
+        if out.is_file() and "error" not in searched:
+            rankings[option] = json.loads(out.read_text())
+        print(f"{size}: {option} {json.dumps(results[option])}", file=sys.stderr)
+    if "fts5" in rankings:
+        for option, found in rankings.items():
+            if option != "fts5":
+                results[option]["agreement_with_fts5"] = agreement(rankings["fts5"], found)
+    yield "options", results
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        mode, option, corpus, directory, *rest = sys.argv[2:]
+        if mode == "build":
+            print(json.dumps(worker_build(option, Path(corpus), Path(directory))))
+        else:
+            print(json.dumps(worker_query(option, Path(corpus), Path(directory), int(rest[0]), int(rest[1]),
+                                          Path(rest[2]))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chunks", default="100000", help="comma-separated corpus sizes (default 100000)")
+    parser.add_argument("--queries", type=int, default=30, help="queries of the fixed list to run (default 30)")
+    parser.add_argument("--repeat", type=int, default=2, help="times the query list is run (default 2)")
+    parser.add_argument("--options", default="fts5,fts5-concepts,tantivy,bm25s,postings")
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/kwbench-data"),
+                        help="corpus and indexes (reused corpus; indexes rebuilt)")
+    args = parser.parse_args()
+    options = [o.strip() for o in args.options.split(",") if o.strip()]
+    for option in options:
+        engine_of(option)
+    began_load = os.getloadavg()
+    report: dict[str, Any] = {
+        "bench": "keyword_options",
+        "cpu_count": os.cpu_count(),
+        "depth": DEPTH,
+        "words_per_chunk": WORDS_PER_CHUNK,
+        "queries": query_texts(args.queries),
+        "repeat": args.repeat,
+        "load_average_start": [round(x, 2) for x in began_load],
+        "sizes": {},
+    }
+    for size in (int(s) for s in args.chunks.split(",")):
+        report["sizes"][str(size)] = dict(measure(size, options, args.data_dir, args.queries, args.repeat))
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(json.dumps(report, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
