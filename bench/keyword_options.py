@@ -292,6 +292,11 @@ class Fts5(Engine):
                         ))
                     for document, new in by_doc.items():
                         store.replace_document_chunks(doc_ids[document], (), new)
+            if not _has_table(store.conn, "chunks_fts"):
+                # Schema 4 and later keep no FTS5 table: build today's (c82f648) over chunks.norm.
+                with store.transaction():
+                    store.conn.execute(FTS5_TABLE)
+                    store.conn.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
             if self.concepts:
                 with store.transaction():
                     store.conn.execute(f"CREATE VIRTUAL TABLE {CONCEPT_TABLE} USING fts5(concepts, content='', "
@@ -299,7 +304,10 @@ class Fts5(Engine):
                     store.conn.executemany(f"INSERT INTO {CONCEPT_TABLE} (rowid, concepts) VALUES (?, ?)",
                                            ((r.chunk + 1, r.concepts) for r in rows if r.concepts))
         build_s = time.monotonic() - began
-        return {"documents_s": round(documents_s, 1), "build_s": round(build_s, 1), "fts_mb": _fts_mb(db)}
+        sizes = {"fts_mb": _table_mb(db, "chunks_fts")}
+        if self.concepts:
+            sizes["concept_table_mb"] = _table_mb(db, CONCEPT_TABLE)
+        return {"documents_s": round(documents_s, 1), "build_s": round(build_s, 1), **sizes}
 
     def load(self, directory: Path) -> None:
         from regionsok.store import open_store
@@ -309,32 +317,46 @@ class Fts5(Engine):
     def search(self, ranking: Ranking, county: str | None) -> list[int]:
         match = " OR ".join(t.fts for t in ranking.terms)
         filters = SearchFilters(counties=(county,)) if county else None
-        if self.concepts and ranking.label.startswith("concept:"):
-            return self._concept_search(match, filters)
-        return [vec_id - 1 for vec_id, _ in self.store.keyword_search(match, DEPTH, filters)]
+        table = CONCEPT_TABLE if self.concepts and ranking.label.startswith("concept:") else "chunks_fts"
+        if table == "chunks_fts" and hasattr(self.store, "keyword_search"):
+            return [vec_id - 1 for vec_id, _ in self.store.keyword_search(match, DEPTH, filters)]
+        return self._fts5_search(table, match, county)
 
-    def _concept_search(self, match: str, filters: SearchFilters | None) -> list[int]:
-        """keyword_search's two queries over the concept table (the store's own filter SQL)."""
-        from regionsok.store.chunks import _filter_sql
-
-        if filters is None:
-            sql = f"SELECT rowid FROM {CONCEPT_TABLE} WHERE {CONCEPT_TABLE} MATCH ? ORDER BY rank LIMIT ?"
+    def _fts5_search(self, table: str, match: str, county: str | None) -> list[int]:
+        """``keyword_search``'s two queries as of c82f648 (before schema 4 dropped FTS5), over
+        ``table``, with that version's county filter SQL (the one filter this bench uses)."""
+        if county is None:
+            sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?"
             return [r[0] - 1 for r in self.store.conn.execute(sql, (match, DEPTH))]
-        where, params = _filter_sql(filters)
-        sql = (f"SELECT c.vec_id FROM {CONCEPT_TABLE} JOIN chunks c ON c.vec_id = {CONCEPT_TABLE}.rowid "
-               f"JOIN documents d ON d.doc_id = c.doc_id WHERE {CONCEPT_TABLE} MATCH ? AND {where} "
-               f"ORDER BY bm25({CONCEPT_TABLE}) LIMIT ?")
-        return [r[0] - 1 for r in self.store.conn.execute(sql, [match, *params, DEPTH])]
+        sql = (f"SELECT c.vec_id FROM {table} JOIN chunks c ON c.vec_id = {table}.rowid "
+               f"JOIN documents d ON d.doc_id = c.doc_id WHERE {table} MATCH ? AND {COUNTY_SQL} "
+               f"ORDER BY bm25({table}) LIMIT ?")
+        return [r[0] - 1 for r in self.store.conn.execute(sql, (match, county, county, DEPTH))]
 
 
-def _fts_mb(db: Path) -> float | None:
-    """Megabytes of the FTS5 tables alone (SQLite's dbstat), None where it is not compiled in."""
+#: Today's FTS5 table (schema migration 1 until schema 4 dropped it).
+FTS5_TABLE = ("CREATE VIRTUAL TABLE chunks_fts USING fts5(norm, content='chunks', content_rowid='vec_id', "
+              "tokenize='unicode61 remove_diacritics 0')")
+#: regionsok/store/chunks.py ``_filter_sql`` of one county, as of c82f648.
+COUNTY_SQL = (
+    "d.removed_at IS NULL AND (EXISTS (SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county' "
+    "AND f.value IN (?)) OR (d.county_code IN (?) AND NOT EXISTS "
+    "(SELECT 1 FROM doc_facets f WHERE f.doc_id = d.doc_id AND f.facet = 'county')))"
+)
+
+
+def _has_table(conn: Any, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+
+
+def _table_mb(db: Path, table: str) -> float | None:
+    """Megabytes of one FTS5 table's shadow tables (SQLite's dbstat), None without dbstat."""
     import sqlite3
 
     conn = sqlite3.connect(db)
     try:
-        size = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'chunks_fts%'").fetchone()[0]
-        return round(size / 1e6, 1)
+        size = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE ?", (f"{table}%",)).fetchone()[0]
+        return round((size or 0) / 1e6, 1)
     except sqlite3.Error:
         return None
     finally:
@@ -469,25 +491,44 @@ class Bm25s(Engine):
 
 
 class Postings(Engine):
-    """The main engineer's ``search.keyword.KeywordIndex`` (numpy postings, memory-mapped)."""
+    """``search.keyword``: numpy postings in memory-mapped files, concept expressions precomputed.
 
-    by_county: dict[str, np.ndarray]  # set by worker_query before load
+    Built as the indexer writes it (``write_keyword_index`` with every taxonomy concept
+    expression, vec_id = chunk id + 1); a county filter is a row mask per segment from a
+    per-county boolean array over vec ids (what a facet array loaded with the generation
+    gives), made once per query and shared by its rankings.
+    """
+
+    by_county: dict[str, np.ndarray]  # county → boolean array over vec ids, set by worker_query
 
     def build(self, directory: Path, rows: list[Row]) -> dict[str, Any]:
-        from search.keyword import KeywordIndex  # type: ignore[import-not-found]
+        from search.hybrid import concept_expressions
+        from search.keyword import write_keyword_index
+        from search.normalize import NORMALIZER_VERSION
 
         began = time.monotonic()
-        KeywordIndex.build(directory, [(row.chunk, row.norm) for row in rows])
+        write_keyword_index(directory, None, np.arange(1, len(rows) + 1, dtype=np.int64),
+                            lambda vec_ids: {v: rows[v - 1].norm for v in vec_ids},
+                            concept_expressions(), NORMALIZER_VERSION, "s0")
         return {"build_s": round(time.monotonic() - began, 1)}
 
     def load(self, directory: Path) -> None:
         from search.keyword import KeywordIndex
 
-        self.index = KeywordIndex.load(directory)
+        index = KeywordIndex.load(directory)
+        if index is None:
+            raise SystemExit(f"no keyword index in {directory}")
+        self.index = index
+        self._masks: tuple[str, list[np.ndarray]] | None = None
 
     def search(self, ranking: Ranking, county: str | None) -> list[int]:
-        allowed = self.by_county.get(county) if county else None
-        return [int(i) for i, _ in self.index.search([t.fts for t in ranking.terms], DEPTH, allowed=allowed)]
+        masks = None
+        if county:
+            if self._masks is None or self._masks[0] != county:
+                allowed = self.by_county[county]
+                self._masks = (county, self.index.row_masks(lambda vec_ids: allowed[vec_ids]))
+            masks = self._masks[1]
+        return [v - 1 for v, _ in self.index.search([t.fts for t in ranking.terms], DEPTH, masks=masks)]
 
 
 ENGINES: dict[str, Callable[[], Engine]] = {"fts5": Fts5, "tantivy": Tantivy, "bm25s": Bm25s, "postings": Postings}
@@ -559,11 +600,10 @@ def worker_query(option: str, corpus: Path, directory: Path, queries: int, repea
     for ranking in rankings:
         by_query.setdefault(ranking.query, []).append(ranking)
     if isinstance(engine, Postings):
-        # The county's chunk ids, as a per-facet id array loaded with the generation would be.
-        rows = read_corpus(corpus)
-        codes = np.array([r.county for r in rows])
-        engine.by_county = {c: np.flatnonzero(codes == c).astype(np.int64) for c in COUNTIES}
-        del rows, codes
+        # Per county a boolean array over vec ids (index 0 unused), as a facet array would be.
+        codes = np.array([""] + [r.county for r in read_corpus(corpus)])
+        engine.by_county = {c: codes == c for c in COUNTIES}
+        del codes
     base = reset_peak()
     began = time.monotonic()
     engine.load(directory)
@@ -685,7 +725,31 @@ def measure(size: int, options: list[str], data_dir: Path, queries: int, repeat:
     yield "options", results
 
 
+def summary(report: dict[str, Any]) -> str:
+    """The report as a Markdown table (``--table FILE``), one row per size and option."""
+    lines = ["| chunks | option | build s | disk MB | RSS build / search MB | unfiltered p50 / p95 / max ms "
+             "| filtered p50 / p95 / max ms | Jaccard@200 | top-10 same order / same set | load 1m |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for size, measured in report["sizes"].items():
+        for option, r in measured["options"].items():
+            if "error" in r:
+                lines.append(f"| {size} | {option} | error: {' '.join(r['error'])} | | | | | | | |")
+                continue
+            agree = r.get("agreement_with_fts5", {}).get("unfiltered", {})
+            u, f = r["unfiltered"], r["filtered"]
+            same = f"{agree['top10_same_order']} / {agree['top10_same_set']}" if agree else "(reference)"
+            lines.append(
+                f"| {size} | {option} | {r['build_s']} | {r['disk_mb']} | {r['rss_build_peak_added_mb']} / "
+                f"{r['rss_search_peak_added_mb']} | {u['p50_ms']} / {u['p95_ms']} / {u['max_ms']} | "
+                f"{f['p50_ms']} / {f['p95_ms']} / {f['max_ms']} | {agree.get('jaccard200', '—')} | {same} | "
+                f"{'–'.join(str(x) for x in r['load_average_1m'])} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--table":
+        print(summary(json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         mode, option, corpus, directory, *rest = sys.argv[2:]
         if mode == "build":
