@@ -697,7 +697,8 @@ def _run_worker(*argv: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def measure(size: int, options: list[str], data_dir: Path, queries: int, repeat: int) -> Iterator[tuple[str, Any]]:
+def measure(size: int, options: list[str], data_dir: Path, queries: int, repeat: int,
+            retention_max: int) -> Iterator[tuple[str, Any]]:
     corpus = data_dir / f"corpus-{size}.tsv"
     if not corpus.is_file():
         print(f"{size}: writing the corpus", file=sys.stderr)
@@ -718,11 +719,63 @@ def measure(size: int, options: list[str], data_dir: Path, queries: int, repeat:
         if out.is_file() and "error" not in searched:
             rankings[option] = json.loads(out.read_text())
         print(f"{size}: {option} {json.dumps(results[option])}", file=sys.stderr)
+    reference = data_dir / f"rankings-fts5-{size}.json"
+    if "fts5" not in rankings and reference.is_file():
+        # An option measured on its own is compared with the fts5 rankings of an earlier run
+        # over the same corpus (the same queries: the rankings' keys must all be there).
+        rankings = {"fts5": json.loads(reference.read_text()), **rankings}
+        yield "fts5_reference", f"{reference.name} of an earlier run over the same corpus"
     if "fts5" in rankings:
         for option, found in rankings.items():
-            if option != "fts5":
+            if option != "fts5" and option in results:
                 results[option]["agreement_with_fts5"] = agreement(rankings["fts5"], found)
+        if size <= retention_max:
+            print(f"{size}: score retention", file=sys.stderr)
+            retention = score_retention(data_dir / f"fts5-{size}" / "regionsok.db", query_texts(queries), rankings)
+            for option, value in retention.items():
+                if option in results:
+                    results[option]["agreement_with_fts5"]["fts5_score_retention10"] = value
     yield "options", results
+
+
+def score_retention(db: Path, texts: list[str], rankings: dict[str, dict[str, list[int]]]) -> dict[str, Any]:
+    """FTS5's own BM25 of each option's top ten over that of FTS5's top ten, averaged.
+
+    The tie-tolerant measure: 1.0 when an option's top ten is as good as FTS5's by FTS5's
+    score, whatever the order of near-ties; lower when it ranks chunks FTS5 scores worse.
+    """
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    match = {f"{r.query}|{r.label}": " OR ".join(t.fts for t in r.terms) for r in plan_rankings(texts, False)}
+    sums: dict[str, dict[str, list[float]]] = {}
+    cache: dict[tuple[str, int], float] = {}
+
+    def scores(expression: str, ids: list[int]) -> float:
+        missing = [i for i in ids if (expression, i) not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(conn.execute(f"SELECT rowid - 1, -bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts "
+                                      f"MATCH ? AND rowid IN ({marks})", (expression, *[i + 1 for i in missing])))
+            for i in missing:
+                cache[(expression, i)] = float(found.get(i, 0.0))
+        return sum(cache[(expression, i)] for i in ids)
+
+    for key, ref in rankings["fts5"].items():
+        if not ref:
+            continue
+        query, label, variant = key.split("|")
+        expression = match[f"{query}|{label}"]
+        best = scores(expression, ref[:TOP_ORDER])
+        if best <= 0:
+            continue
+        for option, found in rankings.items():
+            if option != "fts5":
+                value = scores(expression, found.get(key, [])[:TOP_ORDER]) / best
+                sums.setdefault(option, {}).setdefault(variant, []).append(value)
+    conn.close()
+    return {option: {variant: round(statistics.fmean(v), 3) for variant, v in by.items()}
+            for option, by in sums.items()}
 
 
 def summary(report: dict[str, Any]) -> str:
@@ -763,6 +816,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=30, help="queries of the fixed list to run (default 30)")
     parser.add_argument("--repeat", type=int, default=2, help="times the query list is run (default 2)")
     parser.add_argument("--options", default="fts5,fts5-concepts,tantivy,bm25s,postings")
+    parser.add_argument("--retention-max", type=int, default=200_000,
+                        help="largest size whose FTS5 score retention is computed (FTS5 re-scores every top ten)")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/kwbench-data"),
                         help="corpus and indexes (reused corpus; indexes rebuilt)")
     args = parser.parse_args()
@@ -781,7 +836,8 @@ def main() -> None:
         "sizes": {},
     }
     for size in (int(s) for s in args.chunks.split(",")):
-        report["sizes"][str(size)] = dict(measure(size, options, args.data_dir, args.queries, args.repeat))
+        report["sizes"][str(size)] = dict(measure(size, options, args.data_dir, args.queries, args.repeat,
+                                                  args.retention_max))
     report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, ensure_ascii=False))
 
