@@ -64,6 +64,7 @@ from search.indexer import Generation, current_generation, load_generation, poin
 from search.keyword import KeywordIndex
 from search.normalize import known, tokenize
 from search.normalize import words as words_as_written
+from search.runtime import warm_page_cache
 from search.timings import SearchTimings
 from search.vector import VectorIndex
 
@@ -259,6 +260,8 @@ class SearchService:
         if generation.model != self.embedder.name:
             logger.warning("index built with model %s, queries embedded with %s", generation.model,
                            self.embedder.name)
+        # Mapped files, read through once first: a cold page cache would fault them in at random.
+        warm_page_cache(p for p in sorted(generation.path.rglob("*")) if p.is_file())
         index = load_generation(generation, mapped=True)
         keyword = KeywordIndex.load(generation.path)
         if keyword is None:
