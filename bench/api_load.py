@@ -230,8 +230,8 @@ def fresh_queries(seed: int) -> Any:
     """An endless stream of queries never asked before: a concept's label and a corpus word."""
     from ingest.nlp.taxonomy import load_taxonomy
 
-    labels = [c.label_sv for c in load_taxonomy().concepts.values()]
-    labels += [c.label_en for c in load_taxonomy().concepts.values() if c.label_en]
+    concepts = load_taxonomy().concepts.values()
+    labels = [c.label_sv for c in concepts] + [c.label_en for c in concepts if c.label_en]
     vocab, _ = _vocabulary()
     rng = random.Random(seed)
     seen: set[str] = set()

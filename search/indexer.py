@@ -47,7 +47,7 @@ from regionsok.store import Store
 from regionsok.store.chunks import NewChunk
 from search.chunking import chunk_document
 from search.hybrid import concept_expressions
-from search.keyword import KeywordIndex, expressions_key, write_keyword_index
+from search.keyword import KeywordIndex, write_keyword_index
 from search.normalize import NORMALIZER_VERSION, normalize
 from search.vector import VectorIndex, load_index, new_index
 
@@ -282,9 +282,7 @@ def update_index(
 
         expressions = concept_expressions()
         previous_keyword = KeywordIndex.load(current.path) if current else None
-        keyword_current = previous_keyword is not None and (
-            previous_keyword.manifest.get("normalizer") == NORMALIZER_VERSION
-            and previous_keyword.manifest.get("expressions") == expressions_key(expressions))
+        keyword_current = previous_keyword is not None and previous_keyword.built_with(NORMALIZER_VERSION, expressions)
         keyword_report = None
         if not plans and current is not None and not orphans.size and not missing.size and keyword_current:
             report_version = current.version

@@ -140,14 +140,13 @@ class Segment:
         counts = array("i")  # distinct terms per row
         lengths = array("i")
         by_first: dict[str, list[tuple[int, Term]]] = {}
-        extra_keys = [e for e in dict.fromkeys(expressions) if parse_term(e) is not None]
-        extra_index = {e: i for i, e in enumerate(extra_keys)}
-        for expression in extra_keys:
-            term = parse_term(expression)
-            if term is not None and len(term.tokens) > 1:
-                by_first.setdefault(term.tokens[0], []).append((extra_index[expression], term))
-        phrase_rows: list[list[int]] = [[] for _ in extra_keys]
-        phrase_tfs: list[list[int]] = [[] for _ in extra_keys]
+        extras = [(e, t) for e in dict.fromkeys(expressions) if (t := parse_term(e)) is not None]
+        extra_index = {e: i for i, (e, _) in enumerate(extras)}
+        for slot, (_, term) in enumerate(extras):
+            if len(term.tokens) > 1:
+                by_first.setdefault(term.tokens[0], []).append((slot, term))
+        phrase_rows: list[list[int]] = [[] for _ in extras]
+        phrase_tfs: list[list[int]] = [[] for _ in extras]
         for row, (vec_id, norm) in enumerate(items):
             if vec_id_list and vec_id <= vec_id_list[-1]:
                 raise IndexError_(f"keyword rows must come in ascending vec_id order ({vec_id} after {vec_id_list[-1]})")
@@ -192,16 +191,14 @@ class Segment:
         # Precomputed expressions: phrases from the scan above, prefixes from the vocabulary.
         extra_rows: list[np.ndarray] = []
         extra_tfs: list[np.ndarray] = []
-        for slot, expression in enumerate(extra_keys):
-            term = parse_term(expression)
-            assert term is not None
+        for slot, (_, term) in enumerate(extras):
             if len(term.tokens) > 1:
                 r, f = np.array(phrase_rows[slot], np.int32), np.array(phrase_tfs[slot], np.uint16)
             else:
                 r, f = segment._computed(term)
             extra_rows.append(r.astype(np.int32))
             extra_tfs.append(f.astype(np.uint16))
-        extra_indptr = np.zeros(len(extra_keys) + 1, dtype=np.int64)
+        extra_indptr = np.zeros(len(extras) + 1, dtype=np.int64)
         np.cumsum([r.size for r in extra_rows], out=extra_indptr[1:])
         arrays["extra_indptr"] = extra_indptr
         arrays["extra_rows"] = np.concatenate(extra_rows) if extra_rows else np.empty(0, np.int32)
@@ -321,6 +318,12 @@ class KeywordIndex:
             dead.append(np.load(directory / entry["dead"], mmap_mode="r") if entry.get("dead") else None)
         return cls(directory, segments, dead, manifest)
 
+    def built_with(self, normalizer: str, expressions: Sequence[str]) -> bool:
+        """Whether this index was built by ``normalizer`` with these precomputed expressions
+        (otherwise its segments cannot be reused and the next generation rebuilds)."""
+        return (self.manifest.get("normalizer") == normalizer
+                and self.manifest.get("expressions") == expressions_key(expressions))
+
     def row_masks(self, allowed_vec_ids: Callable[[np.ndarray], np.ndarray]) -> list[np.ndarray]:
         """Per segment, a boolean row mask from a vectorised predicate over vec ids."""
         return [np.asarray(allowed_vec_ids(s.vec_ids), dtype=bool) for s in self.segments]
@@ -421,9 +424,8 @@ def write_keyword_index(
     directory = target_generation / DIRECTORY
     directory.mkdir(parents=True, exist_ok=True)
     live = np.unique(np.asarray(live_vec_ids, dtype=np.int64))
-    key = expressions_key(expressions)
-    reusable = (previous is not None and previous.manifest.get("normalizer") == normalizer
-                and previous.manifest.get("expressions") == key and live.size >= REBUILD_BELOW)
+    reusable = (previous is not None and previous.built_with(normalizer, expressions)
+                and live.size >= REBUILD_BELOW)
     entries: list[dict[str, object]] = []
     dead_total = added = 0
     rebuilt = True
@@ -456,7 +458,8 @@ def write_keyword_index(
         Segment.build(directory / segment_name, _stream(live, norms), expressions)
         entries = [{"name": segment_name, "dead": None}]
         added = int(live.size)
-    manifest = {"format": FORMAT_VERSION, "normalizer": normalizer, "expressions": key, "segments": entries}
+    manifest = {"format": FORMAT_VERSION, "normalizer": normalizer, "expressions": expressions_key(expressions),
+                "segments": entries}
     (directory / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return KeywordUpdate(rows=int(live.size), added=added, dead=dead_total, segments=len(entries), rebuilt=rebuilt)
 
