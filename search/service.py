@@ -303,19 +303,48 @@ class SearchService:
 
         threading.Thread(target=refresh, name="catalog-refresh", daemon=True).start()
 
-    def reload_if_changed(self) -> bool:
-        """Swap in a newer index generation if one was published; True when it did."""
+    def reload_if_changed(self, wait: bool | None = None) -> bool:
+        """Swap in a newer index generation if one was published; True when it did.
+
+        ``wait=False`` loads it on a thread of its own and returns at once: requests keep
+        the generation they have until the new one is ready (at a million chunks loading
+        takes seconds, and every request arriving meanwhile would wait). The default waits
+        only for an index small enough to load within a search's time (CATALOG_SYNC_MAX).
+        """
         if pointer_signature(self.settings.index_dir) == self._loaded.signature:
             return False
+        if wait is None:
+            wait = len(self._loaded.keyword) <= CATALOG_SYNC_MAX
+        if not wait:
+            self._reload_in_background()
+            return False
         with self._reload_lock:
-            if pointer_signature(self.settings.index_dir) == self._loaded.signature:
-                return False
-            loaded = self._load()
-            changed = loaded.generation.version != self._loaded.generation.version
-            view = self._new_view(loaded)
-            with self._view_lock:
-                self._current_view = view  # one reference: generation and catalog together
-            return changed
+            return self._swap_generation()
+
+    def _reload_in_background(self) -> None:
+        if not self._reload_lock.acquire(blocking=False):
+            return  # a reload is running already
+
+        def reload() -> None:
+            try:
+                self._swap_generation()
+            except Exception:  # the generation being served keeps serving
+                logger.exception("index reload failed")
+            finally:
+                self._reload_lock.release()
+
+        threading.Thread(target=reload, name="index-reload", daemon=True).start()
+
+    def _swap_generation(self) -> bool:
+        """Load the published generation and serve it (the caller holds the reload lock)."""
+        if pointer_signature(self.settings.index_dir) == self._loaded.signature:
+            return False
+        loaded = self._load()
+        changed = loaded.generation.version != self._loaded.generation.version
+        view = self._new_view(loaded)
+        with self._view_lock:
+            self._current_view = view  # one reference: generation and catalog together
+        return changed
 
     def _store(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
