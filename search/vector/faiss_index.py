@@ -20,7 +20,7 @@ when tombstones pass 10% of the index it is rebuilt from the live vectors.
 Filtered search is done *inside* the search, never on its results: a small allowed set
 (≤ ``exact_max`` ids) is scored exactly with one matrix product over those vectors; a
 large one goes through FAISS with an ``IDSelectorBatch`` (and a wider HNSW beam, since
-most of the graph is then off limits: √ of the hidden share, see ``search``).
+most of the graph is then off limits).
 """
 
 from __future__ import annotations
@@ -222,13 +222,11 @@ class FaissIndex(VectorIndex):
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             ef = max(self.ef_search, k)
             if allowed is not None:
-                # A selective filter hides most of the graph. FAISS walks on until its beam
-                # holds ef *allowed* results, so its effort already grows as the filter narrows;
-                # widening the beam by the square root of the hidden share is what keeps recall
-                # at the unfiltered level (bench/filtered_vectors.py at 1.33M vectors, a twentieth
-                # allowed: recall@10 0.43 at ef 256, 0.59 at ef 1024, against 0.54 unfiltered at
-                # 256; ef 4096, the full share, gave 0.71 at three times the time).
-                ef = int(min(4096, ef * np.sqrt(max(1.0, self._index.ntotal / max(1, allowed.size)))))
+                # A selective filter hides most of the graph: widen the beam accordingly. (A
+                # narrower beam is cheaper but finds less: bench/filtered_vectors.py at 1.33M
+                # vectors, a twentieth allowed, recall@10 0.43 at ef 256, 0.59 at 1024, 0.71 at
+                # 4096, against 0.54 unfiltered at 256, on the bench's hard hashed vectors.)
+                ef = int(min(4096, ef * max(1.0, self._index.ntotal / max(1, allowed.size))))
             params.efSearch = ef
         if selector is not None:
             params = params or faiss.SearchParameters()
@@ -266,11 +264,21 @@ class FaissIndex(VectorIndex):
         found = sorted_ids[pos] == allowed
         ids = allowed[found]
         internal = order[pos[found]]
-        scores = self._storage()[internal] @ q
+        scores = self._vectors_at(internal) @ q
         top = min(k, scores.size)
         best = np.argpartition(-scores, top - 1)[:top] if top < scores.size else np.arange(scores.size)
         best = best[np.argsort(-scores[best], kind="stable")]
         return VectorMatches(ids[best].astype(np.int64), scores[best].astype(np.float32))
+
+    def _vectors_at(self, internal: np.ndarray) -> np.ndarray:
+        """float32 vectors at internal positions (float16 ones decoded by FAISS: numpy's
+        float16 arithmetic is emulated and several times slower)."""
+        stored = self._storage()
+        if stored.dtype == np.float32:
+            return stored[internal]
+        inner: Any = faiss.downcast_index(self._index.index)
+        codes = stored.view(np.uint8)[internal]
+        return np.asarray(faiss.downcast_index(inner.storage).sa_decode(codes), dtype=np.float32)
 
     # -- persistence ----------------------------------------------------------------------
 
