@@ -143,3 +143,15 @@ def test_a_float32_hnsw_index_of_an_older_version_is_converted_when_saved_and_an
     after = [loaded.search(q, 5).ids.tolist() for q in queries]
     assert np.mean([len(set(a) & set(b)) / 5 for a, b in zip(before, after, strict=True)]) >= 0.9
     assert loaded.search(vectors[42], 1).ids.tolist() == [52]
+
+
+def test_a_small_filter_on_an_hnsw_index_is_scored_exactly_over_its_half_precision_vectors() -> None:
+    vectors, ids = _vectors(400), np.arange(400, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=100)
+    index.add(ids, vectors)
+    assert index.kind == "hnsw"
+    allowed = ids[ids % 9 == 0]  # 45 ids: fewer than exact_max, so no graph walk
+    for q in _vectors(5, seed=8):
+        found = index.search(q, 10, allowed=allowed)
+        assert found.ids.tolist() == _exact_top(vectors[allowed], allowed, q, 10)
+        assert np.allclose(found.scores, np.sort(vectors[allowed] @ q)[::-1][:10], atol=1e-3)
