@@ -143,13 +143,6 @@ class KeywordQuery:
     weight: float
 
 
-def single_token(term: str) -> str | None:
-    """The bare token of a one-word, non-prefix FTS5 term ('"barn"' → 'barn'); else None."""
-    if len(term) > 2 and term[0] == term[-1] == '"' and " " not in term and '""' not in term[1:-1]:
-        return term[1:-1]
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class QueryPlan:
     """How one query is searched: its language, keyword rankings, vector weight, snippet terms."""
@@ -186,10 +179,21 @@ def plan_query(text: str, language: str | None = None,
         add("names", [_quote(terms_for_word(t.lower())[0]) for t in _content_tokens(text)
                       if t[:1].isupper() or t.isdigit()], w.names)
     for slug, terms in zip(expansion.slugs, expansion.terms, strict=True):
-        add(f"concept:{slug}", [e for term in terms if (e := _concept_expression(term))],
-            w.concepts / len(expansion.slugs))
+        add(f"concept:{slug}", list(_concept_terms(terms)), w.concepts / len(expansion.slugs))
     return QueryPlan(text=text, language=language, vector_weight=w.vector, keyword=tuple(keyword), rrf_k=w.rrf_k,
                      highlight=tuple(dict.fromkeys(highlight)))
+
+
+def _concept_terms(terms: Sequence[str]) -> tuple[str, ...]:
+    """A concept's keyword ranking: its Swedish terms as expressions, each once."""
+    return tuple(dict.fromkeys(e for term in terms if (e := _concept_expression(term))))
+
+
+def concept_rankings() -> tuple[tuple[str, ...], ...]:
+    """Every concept's keyword ranking as a query names it (the keyword index ranks each one
+    in full when a generation is written; a search then reads the head of it)."""
+    taxonomy = load_taxonomy()
+    return tuple(terms for concept in taxonomy.concepts.values() if (terms := _concept_terms(concept.swedish_terms())))
 
 
 def concept_expressions() -> tuple[str, ...]:

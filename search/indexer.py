@@ -46,7 +46,7 @@ from regionsok.settings import Settings
 from regionsok.store import Store
 from regionsok.store.chunks import NewChunk
 from search.chunking import chunk_document
-from search.hybrid import concept_expressions
+from search.hybrid import concept_expressions, concept_rankings
 from search.keyword import KeywordIndex, write_keyword_index
 from search.normalize import NORMALIZER_VERSION, normalize
 from search.vector import VectorIndex, load_index, new_index
@@ -299,7 +299,7 @@ def update_index(
                 nonlocal keyword_report
                 keyword_report = write_keyword_index(
                     staging, previous_keyword, index.ids(), norms, expressions, NORMALIZER_VERSION,
-                    f"seg-{report_version:06d}")
+                    f"seg-{report_version:06d}", concept_rankings())
                 logger.info("keyword index written", extra={"rows": keyword_report.rows, "added": keyword_report.added,
                                                             "segments": keyword_report.segments,
                                                             "rebuilt": keyword_report.rebuilt})

@@ -56,7 +56,6 @@ from search.hybrid import (
     QueryPlan,
     make_snippet,
     plan_query,
-    single_token,
     taxonomy_slugs,
     weighted_rrf,
 )
@@ -80,13 +79,6 @@ MAX_QUERY_CHARS = 1000
 #: page still have their best chunk among them.
 MIN_CANDIDATES = 200
 MAX_CANDIDATES = 20_000  # deep pages are approximate beyond this; nobody reads page 500
-#: In a large index a word found in more than this share of all chunks ("kommun", "psykisk"
-#: in a corpus about psychiatry) is left out of keyword rankings: its BM25 weight is close to
-#: nothing, yet ranking it means scoring most of the keyword postings (measured with FTS5: ~200 ms a query at
-#: 133k chunks, bench/api_load.py). The vector ranking still sees it. Small indexes keep
-#: every word, so their rankings are exactly BM25's.
-COMMON_TERM_SHARE = 0.25
-COMMON_TERM_MIN_CHUNKS = 20_000
 #: Filters resolved to row masks, kept per catalog (a query stream repeats its filters).
 FILTER_CACHE_SIZE = 64
 #: Up to this many chunks the catalog is re-read inside the search that first sees the
@@ -157,7 +149,6 @@ class _Loaded:
     index: VectorIndex
     keyword: KeywordIndex
     signature: tuple[int, int] | None
-    term_chunks: dict[str, int] = field(default_factory=dict)  # term → live chunks holding it
     background: np.ndarray | None = None  # a fixed sample of indexed vectors (see VECTOR_MARGIN)
 
 
@@ -312,19 +303,48 @@ class SearchService:
 
         threading.Thread(target=refresh, name="catalog-refresh", daemon=True).start()
 
-    def reload_if_changed(self) -> bool:
-        """Swap in a newer index generation if one was published; True when it did."""
+    def reload_if_changed(self, wait: bool | None = None) -> bool:
+        """Swap in a newer index generation if one was published; True when it did.
+
+        ``wait=False`` loads it on a thread of its own and returns at once: requests keep
+        the generation they have until the new one is ready (at a million chunks loading
+        takes seconds, and every request arriving meanwhile would wait). The default waits
+        only for an index small enough to load within a search's time (CATALOG_SYNC_MAX).
+        """
         if pointer_signature(self.settings.index_dir) == self._loaded.signature:
             return False
+        if wait is None:
+            wait = len(self._loaded.keyword) <= CATALOG_SYNC_MAX
+        if not wait:
+            self._reload_in_background()
+            return False
         with self._reload_lock:
-            if pointer_signature(self.settings.index_dir) == self._loaded.signature:
-                return False
-            loaded = self._load()
-            changed = loaded.generation.version != self._loaded.generation.version
-            view = self._new_view(loaded)
-            with self._view_lock:
-                self._current_view = view  # one reference: generation and catalog together
-            return changed
+            return self._swap_generation()
+
+    def _reload_in_background(self) -> None:
+        if not self._reload_lock.acquire(blocking=False):
+            return  # a reload is running already
+
+        def reload() -> None:
+            try:
+                self._swap_generation()
+            except Exception:  # the generation being served keeps serving
+                logger.exception("index reload failed")
+            finally:
+                self._reload_lock.release()
+
+        threading.Thread(target=reload, name="index-reload", daemon=True).start()
+
+    def _swap_generation(self) -> bool:
+        """Load the published generation and serve it (the caller holds the reload lock)."""
+        if pointer_signature(self.settings.index_dir) == self._loaded.signature:
+            return False
+        loaded = self._load()
+        changed = loaded.generation.version != self._loaded.generation.version
+        view = self._new_view(loaded)
+        with self._view_lock:
+            self._current_view = view  # one reference: generation and catalog together
+        return changed
 
     def _store(self) -> Store:
         store: Store | None = getattr(self._local, "store", None)
@@ -384,7 +404,7 @@ class SearchService:
         with timings.stage("keyword"):
             if request.mode in ("hybrid", "keyword"):
                 for kq in plan.keyword:
-                    terms = self._discriminating_terms(kq.terms, loaded)
+                    terms = loaded.keyword.discriminating(kq.terms)
                     if terms:
                         keyword_rankings.append((kq.label, loaded.keyword.search(terms, depth, masks), kq.weight))
             # Only the floor reads which words a document names; "vector" mode has no floor.
@@ -437,22 +457,6 @@ class SearchService:
         if len(words) < 3 or any(w[:1].isupper() for w in words_as_written(plan.text)):
             return []
         return [{vec_id for vec_id, _ in loaded.keyword.search((term,), depth, masks)} for term in words]
-
-    def _discriminating_terms(self, terms: tuple[str, ...], loaded: _Loaded) -> tuple[str, ...]:
-        """``terms`` without the one-word terms too common to rank by (see COMMON_TERM_SHARE)."""
-        chunks = len(loaded.keyword)
-        if chunks < COMMON_TERM_MIN_CHUNKS:
-            return terms
-        kept = []
-        for term in terms:
-            if single_token(term) is not None:
-                count = loaded.term_chunks.get(term)
-                if count is None:
-                    count = loaded.term_chunks[term] = loaded.keyword.document_frequency(term)
-                if count > COMMON_TERM_SHARE * chunks:
-                    continue
-            kept.append(term)
-        return tuple(kept)
 
 
 def all_result_ids(service: SearchService, request: SearchRequest) -> list[str]:

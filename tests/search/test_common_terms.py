@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import search.service as service_module
+import search.keyword as keyword_module
 from search.service import SearchRequest
 
 AGREEMENT = "000"  # Östergötland: the agreement release listing Spelberoende
@@ -21,11 +21,10 @@ def test_words_in_most_chunks_of_a_large_index_are_left_to_the_vectors(
     assert everywhere, "the seed pages all speak of regions and kommuner"
     terms = (*(f'"{t}"' for t in everywhere), '"spelberoend"', '"spelberoend"*', '"psykisk häls"')
 
-    assert seed_service._discriminating_terms(terms, loaded) == terms  # a small index keeps every word
+    assert loaded.keyword.discriminating(terms) == terms  # a small index keeps every word
 
-    monkeypatch.setattr(service_module, "COMMON_TERM_MIN_CHUNKS", 1)  # now treat it as a large one
-    loaded.term_chunks.clear()
-    kept = seed_service._discriminating_terms(terms, loaded)
+    monkeypatch.setattr(keyword_module, "COMMON_TERM_MIN_CHUNKS", 1)  # now treat it as a large one
+    kept = loaded.keyword.discriminating(terms)
     assert kept == ('"spelberoend"', '"spelberoend"*', '"psykisk häls"')  # rare words, prefixes, phrases stay
     response = seed_service.search(SearchRequest(query=f"{everywhere[0]} spelberoende"))
     assert response.hits[0].doc_id == seed_ids[AGREEMENT]

@@ -7,12 +7,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import regionsok
+import search.service as service_module
 from regionsok.errors import IndexError_
 from regionsok.faults import FAULT_ENV
 from regionsok.settings import Settings
@@ -108,6 +111,36 @@ def test_update_embeds_only_changed_documents_and_drops_removed_ones(
     health = service.health()
     assert health["chunks"] == health["vectors"]
     assert health["documents"] == 4
+
+
+def test_a_large_index_is_reloaded_on_a_thread_while_the_served_generation_keeps_answering(
+    indexed_seeds: Settings, embedder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = indexed_seeds
+    service = SearchService(settings, embedder=embedder)
+    ingest_new_documents(settings)
+    assert _index(settings, embedder).index_version == 2
+    monkeypatch.setattr(service_module, "CATALOG_SYNC_MAX", 0)  # as if it held a million chunks
+    started = threading.Event()
+    release = threading.Event()
+    load = service._load
+
+    def slow_load() -> Any:  # a load that takes as long as the test says
+        started.set()
+        assert release.wait(60)
+        return load()
+
+    monkeypatch.setattr(service, "_load", slow_load)
+    assert service.reload_if_changed() is False  # returned at once: the load runs elsewhere
+    assert started.wait(60)
+    assert service.health()["index_version"] == 1  # requests meanwhile get the generation served
+    assert OCD_TITLE not in _titles(service, "tvångssyndrom")
+    release.set()
+    deadline = time.monotonic() + 60
+    while service.health()["index_version"] != 2:
+        assert time.monotonic() < deadline, "the new generation was never swapped in"
+        time.sleep(0.05)
+    assert _titles(service, "tvångssyndrom", k=1) == [OCD_TITLE]
 
 
 def test_a_run_killed_between_publish_and_commit_is_repaired_by_the_next(

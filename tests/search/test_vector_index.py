@@ -102,3 +102,56 @@ def test_a_memory_mapped_index_answers_like_the_one_it_was_saved_from(tmp_path: 
         for _ in range(2):  # the second time from the selector cache
             assert mapped.search(q, 10, allowed=allowed).ids.tolist() == index.search(q, 10, allowed=allowed).ids.tolist()
     assert len(mapped) == len(index) == 480
+
+
+def test_hnsw_keeps_its_vectors_in_half_the_bytes_and_finds_the_same_neighbours(tmp_path: Path) -> None:
+    import faiss
+
+    vectors, ids = _vectors(400), np.arange(400, dtype=np.int64)
+    flat, hnsw = FaissIndex(DIM, exact_max=10_000), FaissIndex(DIM, exact_max=100)
+    flat.add(ids, vectors)
+    hnsw.add(ids, vectors)
+    flat.save(tmp_path / "flat")
+    hnsw.save(tmp_path / "hnsw")
+    float32_hnsw = faiss.IndexIDMap2(faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT))
+    float32_hnsw.add_with_ids(vectors, ids)  # the same graph size with float32 vectors
+    faiss.write_index(float32_hnsw, str(tmp_path / "float32.faiss"))
+    saved = (tmp_path / "float32.faiss").stat().st_size - (tmp_path / "hnsw" / "vectors.faiss").stat().st_size
+    assert saved >= 0.45 * vectors.nbytes  # half of the vectors' bytes, give or take the graph
+    for q in _vectors(10, seed=6):
+        exact = flat.search(q, 1)
+        found = hnsw.search(q, 1)
+        assert found.ids.tolist() == exact.ids.tolist()
+        assert abs(float(found.scores[0]) - float(exact.scores[0])) < 1e-3
+
+
+def test_a_float32_hnsw_index_of_an_older_version_is_converted_when_saved_and_answers_the_same(
+        tmp_path: Path) -> None:
+    import faiss
+
+    vectors, ids = _vectors(300), np.arange(10, 310, dtype=np.int64)
+    old = faiss.IndexIDMap2(faiss.IndexHNSWFlat(DIM, 32, faiss.METRIC_INNER_PRODUCT))
+    old.add_with_ids(vectors, ids)
+    index = FaissIndex(DIM, exact_max=100)
+    index._index = old  # as FaissIndex.load reads an index an older Regionsök wrote
+    queries = _vectors(8, seed=7)
+    before = [index.search(q, 5).ids.tolist() for q in queries]
+    index.save(tmp_path / "gen")
+    loaded = FaissIndex.load(tmp_path / "gen", mapped=True)
+    assert isinstance(faiss.downcast_index(loaded._index.index), faiss.IndexHNSWSQ)
+    assert loaded.ids().tolist() == ids.tolist()
+    after = [loaded.search(q, 5).ids.tolist() for q in queries]
+    assert np.mean([len(set(a) & set(b)) / 5 for a, b in zip(before, after, strict=True)]) >= 0.9
+    assert loaded.search(vectors[42], 1).ids.tolist() == [52]
+
+
+def test_a_small_filter_on_an_hnsw_index_is_scored_exactly_over_its_half_precision_vectors() -> None:
+    vectors, ids = _vectors(400), np.arange(400, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=100)
+    index.add(ids, vectors)
+    assert index.kind == "hnsw"
+    allowed = ids[ids % 9 == 0]  # 45 ids: fewer than exact_max, so no graph walk
+    for q in _vectors(5, seed=8):
+        found = index.search(q, 10, allowed=allowed)
+        assert found.ids.tolist() == _exact_top(vectors[allowed], allowed, q, 10)
+        assert np.allclose(found.scores, np.sort(vectors[allowed] @ q)[::-1][:10], atol=1e-3)
