@@ -28,7 +28,9 @@ Checks, each ``ok`` true or false in the JSON printed at the end (exit 1 if any 
   notices and generation (``/health``) for a set of queries;
 - ``replica_killed``: api1 SIGKILLed: api2 still answers, the same as before;
 - ``new_generation``: a new document ingested and indexed from ctl; api2 serves the new
-  generation (``/health``) and finds the document, without a restart.
+  generation (``/health``) and finds the document, without a restart;
+- ``db_restarted``: PostgreSQL SIGKILLed (what api2 answers meanwhile is recorded), started
+  again on its data (crash recovery): api2 answers as before, without a restart.
 
 Figures: wall time per phase, pages/s crawled by two workers, search p50/p95 per replica (a
 short sequential loop from the root namespace over the bridge; the query-vector cache answers
@@ -515,13 +517,38 @@ def start_postgres(cluster: Cluster, work: Path) -> tuple[Node, str]:
     subnet = ipaddress.ip_network(f"{cluster.address('db')}/{cluster.prefix_len}", strict=False)
     with (pgdata / "pg_hba.conf").open("a") as hba:
         hba.write(f"host all all {subnet} scram-sha-256\n")
-    runuser = ["runuser", "-u", PG_USER, "--"]
-    subprocess.run([*runuser, "mkdir", "-p", str(sockets)], check=True)
-    node = cluster.start("db", [*runuser, str(binaries / "postgres"), "-D", str(pgdata),
-                                "-c", f"listen_addresses={cluster.address('db')}", "-c", f"port={PG_PORT}",
-                                "-c", f"unix_socket_directories={sockets}"], node_env(), "postgres")
-    cluster.wait_until("PostgreSQL to listen", lambda: port_open(cluster.address("db"), PG_PORT), 60, [node])
-    return node, password
+    subprocess.run(["runuser", "-u", PG_USER, "--", "mkdir", "-p", str(sockets)], check=True)
+    return run_postgres(cluster, work), password
+
+
+def run_postgres(cluster: Cluster, work: Path) -> Node:
+    """Start (or, after a crash, restart) the db host's PostgreSQL; returns once it listens."""
+    import pgserver._commands as pg
+
+    folder = work / "db"
+    _remove_stale_pid_file(folder / "pgdata" / "postmaster.pid")
+    node = cluster.start("db", ["runuser", "-u", PG_USER, "--", str(Path(pg.POSTGRES_BIN_PATH) / "postgres"),
+                                "-D", str(folder / "pgdata"), "-c", f"listen_addresses={cluster.address('db')}",
+                                "-c", f"port={PG_PORT}", "-c", f"unix_socket_directories={folder / 'sockets'}"],
+                         node_env(), "postgres")
+    cluster.wait_until("PostgreSQL to listen", lambda: port_open(cluster.address("db"), PG_PORT), 120, [node])
+    return node
+
+
+def _remove_stale_pid_file(pid_file: Path) -> None:
+    """After a crash the pid file stays; PostgreSQL refuses to start while its pid is alive, and a
+    killed postmaster in a container whose init reaps nothing stays a zombie with that pid."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                     if line.startswith("State:"))
+    except (OSError, StopIteration):
+        state = "State: gone"
+    if "Z" in state.split()[1] or "gone" in state:
+        pid_file.unlink()
 
 
 def create_databases(cluster: Cluster, superuser_password: str, names: Sequence[str]) -> dict[str, str]:
@@ -712,7 +739,9 @@ def run_cluster(args: argparse.Namespace) -> Run:
         with run.phase("index"):
             _, said = cluster.run("ctl", regionsok_command(shared, "index", "--json"), node_env(**index_settings),
                                   "index", timeout=3600)
-            run.figures["index"] = _last_json(said)
+            report = _last_json(said)
+            run.figures["index"] = {**report, "chunks_per_second": round(
+                report["chunks_embedded"] / report["seconds"], 1) if report.get("seconds") else None}
         apis = {name: f"http://{cluster.address(name)}:{API_PORT}" for name in ("api1", "api2")}
         with run.phase("serve"):
             replicas = [cluster.start(name, regionsok_command(shared, "serve", "--host", cluster.address(name),
@@ -758,6 +787,9 @@ def run_cluster(args: argparse.Namespace) -> Run:
                       seconds_to_serve_it=round(waited, 2), top_title=(found["results"] or [{}])[0].get("title"),
                       api2_restarted=replicas[1].process.poll() is not None, since_publish_s=round(
                           time.monotonic() - published, 2))
+        with run.phase("db_restarted"):
+            outage = db_outage(cluster, work, apis["api2"], second)
+            run.check("db_restarted", outage["after_restart"].get("same_answers") is True, **outage)
     except Exception as err:  # any failure is a failed run, reported with what was measured so far
         run.check("run", False, error=f"{type(err).__name__}: {err}")
     finally:
@@ -766,6 +798,36 @@ def run_cluster(args: argparse.Namespace) -> Run:
     run.figures["memory_peak"] = cluster.memory.report()
     run.figures["machine"]["load_at_end"] = [round(x, 2) for x in os.getloadavg()]
     return run
+
+
+def _status(url: str) -> int | str:
+    """The HTTP status of a GET, or what went wrong before one came back."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            answer.read()
+            return int(answer.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+    except OSError as err:
+        return type(err).__name__
+
+
+def db_outage(cluster: Cluster, work: Path, base: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a replica answers while PostgreSQL is down, and whether it answers as before once it is back."""
+    cluster.kill_host("db")  # SIGKILL: crash recovery on the restart, as after a power loss
+    cluster.wait_until("PostgreSQL to be gone", lambda: not port_open(cluster.address("db"), PG_PORT), 30)
+    down = {"search": [_status(search_url(base, q, f)) for q, f in QUERIES[:3]],
+            "health": _status(f"{base}/health")}
+    started = time.monotonic()
+    run_postgres(cluster, work)
+    restarted = time.monotonic() - started
+    recovered: dict[str, Any] = {}
+    try:
+        waited = cluster.wait_until("the replica to answer again", lambda: _status(f"{base}/health") == 200, 60)
+        recovered = {"seconds_after_restart": round(waited, 2), "same_answers": answers_of(base) == answers}
+    except ClusterError as err:
+        recovered = {"error": str(err)}
+    return {"while_down_status": down, "postgres_restart_s": round(restarted, 2), "after_restart": recovered}
 
 
 NEW_DOCUMENT_TEXT = (
