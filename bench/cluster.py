@@ -509,7 +509,7 @@ def start_postgres(cluster: Cluster, work: Path) -> tuple[Node, str]:
     (folder / "pwfile").write_text(password + "\n")
     shutil.chown(folder, PG_USER)
     shutil.chown(folder / "pwfile", PG_USER)
-    pgdata, sockets = folder / "pgdata", folder / "sockets"
+    pgdata = folder / "pgdata"
     cluster.run("db", ["runuser", "-u", PG_USER, "--", str(binaries / "initdb"), "-D", str(pgdata), "-U",
                        "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
                        f"--pwfile={folder / 'pwfile'}", "--encoding=UTF8"],
@@ -517,7 +517,6 @@ def start_postgres(cluster: Cluster, work: Path) -> tuple[Node, str]:
     subnet = ipaddress.ip_network(f"{cluster.address('db')}/{cluster.prefix_len}", strict=False)
     with (pgdata / "pg_hba.conf").open("a") as hba:
         hba.write(f"host all all {subnet} scram-sha-256\n")
-    subprocess.run(["runuser", "-u", PG_USER, "--", "mkdir", "-p", str(sockets)], check=True)
     return run_postgres(cluster, work), password
 
 
@@ -529,7 +528,7 @@ def run_postgres(cluster: Cluster, work: Path) -> Node:
     _remove_stale_pid_file(folder / "pgdata" / "postmaster.pid")
     node = cluster.start("db", ["runuser", "-u", PG_USER, "--", str(Path(pg.POSTGRES_BIN_PATH) / "postgres"),
                                 "-D", str(folder / "pgdata"), "-c", f"listen_addresses={cluster.address('db')}",
-                                "-c", f"port={PG_PORT}", "-c", f"unix_socket_directories={folder / 'sockets'}"],
+                                "-c", f"port={PG_PORT}", "-c", "unix_socket_directories="],  # TCP only
                          node_env(), "postgres")
     cluster.wait_until("PostgreSQL to listen", lambda: port_open(cluster.address("db"), PG_PORT), 120, [node])
     return node
@@ -719,13 +718,7 @@ def run_cluster(args: argparse.Namespace) -> Run:
         # budget grow with them (as in bench/crawl_incremental.py).
         sources = write_demo_sources(work / "demo-sources.toml", f"http://{cluster.address('web')}:{SITE_PORT}",
                                      max_variants=args.synthetic + 50, max_pages=args.synthetic + 200)
-        with run.phase("crawl"):
-            crawl_phase(cluster, run, name="crawl", store_url=stores["regionsok"], redis_db=0, sources=sources,
-                        kill_at=None)
-        with run.phase("crawl_worker_killed"):
-            expected = len(http_json(f"http://{cluster.address('web')}:{CONTROL_PORT}/expected")["paths"])
-            crawl_phase(cluster, run, name="crawl_worker_killed", store_url=stores["regionsok_kill"], redis_db=1,
-                        sources=sources, kill_at=max(6, expected // 3))
+        # The embed worker runs all along, as in a deployment: it has loaded its model by the index.
         embed_queue = f"redis://{cluster.address('queue')}:{REDIS_PORT}/2"
         index_settings = {"store_url": stores["regionsok"]}
         if embed_worker_available():
@@ -736,6 +729,13 @@ def run_cluster(args: argparse.Namespace) -> Run:
         else:
             run.figures["embedding"] = "in-process on ctl: this tree has no `regionsok embed-worker`"
             run.notes.append("the embed host runs nothing: `regionsok embed-worker` is not in this tree yet")
+        with run.phase("crawl"):
+            crawl_phase(cluster, run, name="crawl", store_url=stores["regionsok"], redis_db=0, sources=sources,
+                        kill_at=None)
+        with run.phase("crawl_worker_killed"):
+            expected = len(http_json(f"http://{cluster.address('web')}:{CONTROL_PORT}/expected")["paths"])
+            crawl_phase(cluster, run, name="crawl_worker_killed", store_url=stores["regionsok_kill"], redis_db=1,
+                        sources=sources, kill_at=max(6, expected // 3))
         with run.phase("index"):
             _, said = cluster.run("ctl", regionsok_command(shared, "index", "--json"), node_env(**index_settings),
                                   "index", timeout=3600)
@@ -788,7 +788,7 @@ def run_cluster(args: argparse.Namespace) -> Run:
                       api2_restarted=replicas[1].process.poll() is not None, since_publish_s=round(
                           time.monotonic() - published, 2))
         with run.phase("db_restarted"):
-            outage = db_outage(cluster, work, apis["api2"], second)
+            outage = db_outage(cluster, work, apis["api2"])
             run.check("db_restarted", outage["after_restart"].get("same_answers") is True, **outage)
     except Exception as err:  # any failure is a failed run, reported with what was measured so far
         run.check("run", False, error=f"{type(err).__name__}: {err}")
@@ -812,8 +812,9 @@ def _status(url: str) -> int | str:
         return type(err).__name__
 
 
-def db_outage(cluster: Cluster, work: Path, base: str, answers: list[dict[str, Any]]) -> dict[str, Any]:
+def db_outage(cluster: Cluster, work: Path, base: str) -> dict[str, Any]:
     """What a replica answers while PostgreSQL is down, and whether it answers as before once it is back."""
+    answers = answers_of(base)
     cluster.kill_host("db")  # SIGKILL: crash recovery on the restart, as after a power loss
     cluster.wait_until("PostgreSQL to be gone", lambda: not port_open(cluster.address("db"), PG_PORT), 30)
     down = {"search": [_status(search_url(base, q, f)) for q, f in QUERIES[:3]],
