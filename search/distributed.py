@@ -49,7 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from regionsok.errors import ConfigError, IndexError_, RegionsokError
+from regionsok.errors import ConfigError, IndexError_
 from regionsok.faults import fault_point
 from regionsok.records import sha256_hex
 from regionsok.settings import Settings
@@ -437,8 +437,6 @@ def run_worker(settings: Settings, concurrency: int = 1) -> None:
     )
     try:
         worker.start()
-    except RegionsokError:
-        raise
     finally:
         stop.set()
         _state = None
