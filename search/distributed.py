@@ -49,7 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from regionsok.errors import ConfigError, IndexError_, RegionsokError
+from regionsok.errors import ConfigError, IndexError_
 from regionsok.faults import fault_point
 from regionsok.records import sha256_hex
 from regionsok.settings import Settings
@@ -233,7 +233,8 @@ def _run_tasks(app: Any, settings: Settings, model: str, task: str,
         while waiting or pending:
             while waiting and len(pending) < IN_FLIGHT_BATCHES:
                 args, tag = waiting.pop()
-                result = app.send_task(task, args=args, queue=queue)
+                # argsrepr: what Celery logs of the task (not a whole batch of text)
+                result = app.send_task(task, args=args, queue=queue, argsrepr=_summary(args))
                 pending[result.id] = (result, tag)
             finished = [(task_id, result, tag) for task_id, (result, tag) in pending.items() if result.ready()]
             for task_id, result, tag in finished:
@@ -265,6 +266,10 @@ def _run_tasks(app: Any, settings: Settings, model: str, task: str,
     except BaseException:
         _abandon(app, queue, [result for result, _ in pending.values()])
         raise
+
+
+def _summary(args: tuple[Any, ...]) -> str:
+    return ", ".join(f"[{len(a)} texts]" if isinstance(a, list) else repr(a) for a in args)
 
 
 def _describe_workers(app: Any, model: str) -> tuple[int, str]:
@@ -328,8 +333,13 @@ class _WorkerState:
     def __init__(self, settings: Settings, embedder: Any) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
-        self.in_flight: set[str] = set()  # delivery tags of batches being embedded now
+        # A random part too: hosts in network namespaces may share a name, pids are reused.
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        #: Delivery tag → when its batch finished (None: still embedding). A finished batch is
+        #: acknowledged by Celery's main thread a moment later (seconds, on a starved machine):
+        #: it is renewed until ``embed_retry_seconds`` after it finished, so it is not handed
+        #: out again in between (renewing an acknowledged batch does nothing).
+        self.in_flight: dict[str, float | None] = {}
         self.lock = threading.Lock()
         self.store_id: str | None = None
 
@@ -350,9 +360,10 @@ def _embed_batch(task: Any, target: dict[str, str], texts: list[str]) -> dict[st
         raise IndexError_(f"embed worker {state.worker_id} runs model {state.embedder.name}, "
                           f"the batch is for {target['model']}")
     tag = (task.request.properties or {}).get("delivery_tag")
+    logger.debug("taking a batch", extra={"task": task.request.id, "delivery_tag": tag})
     with state.lock:
         if tag:
-            state.in_flight.add(tag)
+            state.in_flight[tag] = None
     try:
         with Store.open(state.settings.db_path) as store:
             if state.store_id is None:
@@ -366,7 +377,8 @@ def _embed_batch(task: Any, target: dict[str, str], texts: list[str]) -> dict[st
         fault_point("embed.batch")
     finally:
         with state.lock:
-            state.in_flight.discard(tag)
+            if tag:
+                state.in_flight[tag] = time.monotonic()
     logger.info("embedded a batch", extra={"task": task.request.id, "chunks": len(texts)})
     return {"worker": state.worker_id, "chunks": len(texts)}
 
@@ -389,16 +401,29 @@ def _renew_leases(state: _WorkerState, url: str, stop: threading.Event) -> None:
     from kombu.transport.redis import Channel
 
     client = redis.Redis.from_url(url.replace("redis+socket://", "unix://"))
-    interval = max(0.5, state.settings.embed_retry_seconds / 3)
+    retry = state.settings.embed_retry_seconds
+    interval = max(0.5, retry / 3)
+    renewed = time.monotonic()
     while not stop.wait(interval):
         with state.lock:
+            now = time.monotonic()
+            for tag, finished in list(state.in_flight.items()):
+                if finished is not None and now - finished > retry:
+                    del state.in_flight[tag]
             tags = list(state.in_flight)
         if not tags:
+            renewed = time.monotonic()
             continue
         try:
             client.zadd(Channel.unacked_index_key, {tag: time.time() for tag in tags}, xx=True)
         except redis.RedisError as err:  # Redis away for a moment: the next beat tries again
             logger.warning("cannot renew the embed batches in Redis: %s", err)
+            continue
+        late = time.monotonic() - renewed
+        renewed = time.monotonic()
+        if late > retry:  # the process was starved of CPU: another worker may have taken the batch
+            logger.warning("renewed the embed batches %.1f s after the last time (retry after %g s): "
+                           "another worker may embed them too", late, retry)
 
 
 def run_worker(settings: Settings, concurrency: int = 1) -> None:
@@ -437,8 +462,6 @@ def run_worker(settings: Settings, concurrency: int = 1) -> None:
     )
     try:
         worker.start()
-    except RegionsokError:
-        raise
     finally:
         stop.set()
         _state = None

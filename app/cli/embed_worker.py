@@ -10,29 +10,31 @@ from app.cli import DataDirOption, use_data_dir
 from app.cli.progress import exit_on
 
 EPILOG = """
-A first full index embeds every chunk: spread it over several processes and machines.
-Start workers wherever there are cores, each with the same queue, model and store:
+A first full index is mostly embedding: spread it over processes and machines.
+Start workers wherever there are cores, with the same queue, model and store:
 
   export REGIONSOK_EMBED_QUEUE=redis://redis-host:6379/1
-  export REGIONSOK_STORE_URL=postgresql://regionsok:secret@db-host/regionsok   # workers on other machines
+  export REGIONSOK_STORE_URL=postgresql://user:secret@db-host/regionsok
 
   regionsok embed-worker                  # one batch at a time
-  regionsok embed-worker --concurrency 2  # two batches at a time on one model (a bigger machine)
+  regionsok embed-worker --concurrency 2  # two at a time, one model loaded
 
-then run `regionsok index` (or `regionsok nightly`) with the same REGIONSOK_EMBED_QUEUE
-anywhere: it sends the texts to embed in batches, waits for the workers (a progress bar;
-it says which workers it sees, and fails after REGIONSOK_EMBED_WAIT_SECONDS without a
-finished batch, see `regionsok index --embed-timeout`), and publishes the new index itself.
+Then run `regionsok index` (or `regionsok nightly`) anywhere with the same
+REGIONSOK_EMBED_QUEUE: it sends the texts in batches, waits for the workers
+(a progress bar; it says which workers it sees), publishes the new index
+itself, and fails after REGIONSOK_EMBED_WAIT_SECONDS (default 600) without a
+finished batch (`regionsok index --embed-timeout`).
 
-A worker loads the model once (REGIONSOK_MODEL_DIR or REGIONSOK_EMBEDDING_MODEL: the same
-as the index run's, or it never gets its batches), writes each batch's vectors to the store
-and only then acknowledges it. A killed worker's batch goes to another worker after
-REGIONSOK_EMBED_RETRY_SECONDS (default 60); a batch embedded twice is stored once. With the
-SQLite store, workers must run on the machine of the data directory.
+A worker loads the model once (REGIONSOK_MODEL_DIR or
+REGIONSOK_EMBEDDING_MODEL: the index run's, or it never gets a batch), writes
+a batch's vectors to the store, and only then acknowledges it. A killed
+worker's batch goes to another worker after REGIONSOK_EMBED_RETRY_SECONDS
+(default 60); a batch embedded twice is stored once. With the SQLite store
+(no REGIONSOK_STORE_URL), run the workers on the data directory's machine.
 
-SIGTERM or Ctrl-C: finish the batch in work, then exit 0 (a second one exits at once; the
-batch is retried elsewhere). Exit 2 without REGIONSOK_EMBED_QUEUE, 1 if the model or store
-cannot be used.
+SIGTERM or Ctrl-C: finish the batch in work, then exit 0. SIGQUIT, a second
+Ctrl-C or SIGKILL: stop at once; the batch is retried by another worker.
+Exit 2 without REGIONSOK_EMBED_QUEUE, 1 if the model or store cannot be used.
 """
 
 

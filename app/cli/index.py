@@ -25,7 +25,7 @@ def index(
     embed_timeout: Annotated[float | None, typer.Option(
         "--embed-timeout", min=1, show_default=False,
         help="With REGIONSOK_EMBED_QUEUE set (embedding by `regionsok embed-worker` processes): fail "
-        "when no worker finishes a batch for this many seconds [default: REGIONSOK_EMBED_WAIT_SECONDS, 600].",
+        "when no worker finishes a batch for this many seconds (default: REGIONSOK_EMBED_WAIT_SECONDS, 600).",
     )] = None,
 ) -> None:
     """Bring the search index up to date with the store.

@@ -9,6 +9,7 @@ the 38 chunks of the corpus are 5 batches.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -77,9 +78,9 @@ def embed_queue(redis_server: str) -> str:
 
 
 def _settings(data_dir: Path, model_dir: Path, embed_queue: str | None, **values: Any) -> Settings:
-    return Settings(data_dir=data_dir, embedding_model=str(model_dir), embedding_backend=BACKEND,
-                    embedding_batch_size=1, embed_queue=embed_queue, embed_retry_seconds=RETRY_SECONDS,
-                    embed_wait_seconds=60, **values)
+    values = {"embedding_model": str(model_dir), "embedding_backend": BACKEND, "embedding_batch_size": 1,
+              "embed_queue": embed_queue, "embed_retry_seconds": RETRY_SECONDS, "embed_wait_seconds": 60, **values}
+    return Settings(data_dir=data_dir, **values)
 
 
 def _copy_store(source: Path, target: Path) -> None:
@@ -105,9 +106,9 @@ class EmbedWorker:
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def batches(self) -> int:
-        """Batches this worker embedded and committed (one log line each)."""
-        return self.text().count("embedded a batch")
+    def batches(self) -> set[str]:
+        """The task ids of the batches this worker embedded and committed (one log line each)."""
+        return set(re.findall(r"embedded a batch task=(\S+)", self.text()))
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -190,8 +191,8 @@ def test_an_index_built_by_two_workers_has_the_vectors_and_answers_of_an_in_proc
     report = _index(settings)
 
     assert report.chunks_embedded == CORPUS_CHUNKS and report.vectors == CORPUS_CHUNKS
-    assert all(worker.batches() >= 1 for worker in workers), "both workers took batches"
-    assert sum(worker.batches() for worker in workers) == BATCHES
+    assert all(worker.batches() for worker in workers), "both workers took batches"
+    assert len(workers[0].batches() | workers[1].batches()) == BATCHES
     _assert_each_chunk_indexed_once(settings)
     embedder = load_embedder(settings)
     queries = embedder.encode_query(list(QUERIES))
@@ -204,3 +205,100 @@ def test_an_index_built_by_two_workers_has_the_vectors_and_answers_of_an_in_proc
         theirs = SearchService(in_process, embedder=embedder).search(request).hits
         assert [hit.doc_id for hit in ours] == [hit.doc_id for hit in theirs]
     assert [worker.stop() for worker in workers] == [0, 0], "SIGTERM stops a worker cleanly"
+
+
+def test_a_worker_killed_after_writing_its_batch_loses_nothing_and_indexes_nothing_twice(
+    tmp_path: Path, corpus_db: Path, model_dir: Path, embed_queue: str, start_worker: Any
+) -> None:
+    settings = _settings(tmp_path / "data", model_dir, embed_queue)
+    _copy_store(corpus_db, settings.db_path)
+    # The first worker SIGKILLs itself once its first batch's vectors are committed, before it
+    # acknowledges the batch: the worst moment, since that batch is then embedded twice.
+    doomed = start_worker(settings.data_dir, **{FAULT_ENV: "embed.batch"})
+    survivor = start_worker(settings.data_dir)
+    doomed.wait_ready()
+    survivor.wait_ready()
+
+    report = _index(settings)
+
+    assert doomed.process.wait(timeout=30) == -signal.SIGKILL, "the first worker died in a batch"
+    # It acknowledged nothing, so the survivor embedded every batch, the dead one's included.
+    assert len(survivor.batches()) == BATCHES
+    assert report.chunks_embedded == CORPUS_CHUNKS and report.vectors == CORPUS_CHUNKS
+    _assert_each_chunk_indexed_once(settings)
+    with Store.open(settings.db_path) as store:
+        assert store.cached_vectors(str(model_dir), ["x"]) == {}  # emptied once published
+    assert survivor.stop() == 0
+
+
+def test_without_workers_index_says_it_waits_for_them_and_fails_after_the_embed_timeout(
+    tmp_path: Path, corpus_db: Path, model_dir: Path, embed_queue: str
+) -> None:
+    import redis
+
+    from search.distributed import queue_name
+
+    settings = _settings(tmp_path / "data", model_dir, embed_queue)
+    _copy_store(corpus_db, settings.db_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSOK_")}
+    env.update({"REGIONSOK_EMBED_QUEUE": embed_queue, "REGIONSOK_EMBEDDING_MODEL": str(model_dir),
+                "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+
+    run = subprocess.run(
+        [sys.executable, "-m", "regionsok", "--data-dir", str(settings.data_dir), "index", "--embed-timeout", "2"],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+
+    assert run.returncode == 1, run.stderr
+    assert f"waiting for embed workers: no embed worker is running for model {model_dir}" in run.stderr
+    assert "no embed worker finished a batch in 2 s" in run.stderr
+    assert "regionsok embed-worker" in run.stderr
+    assert current_generation(settings.index_dir) is None, "nothing was published"
+    # Its batches do not stay queued for a worker that starts later: the next run sends them again.
+    assert redis.Redis.from_url(embed_queue).llen(queue_name(str(model_dir))) == 0
+
+
+def test_a_worker_of_another_model_takes_no_batch_and_refuses_one_sent_to_it(
+    tmp_path: Path, corpus_db: Path, model_dir: Path, embed_queue: str, start_worker: Any
+) -> None:
+    from search.distributed import EMBED_TASK, embed_app, queue_name, store_id
+
+    settings = _settings(tmp_path / "data", model_dir, embed_queue, embed_wait_seconds=3)
+    _copy_store(corpus_db, settings.db_path)
+    other_model = tmp_path / "other-model"  # the same weights under another name: another model to Regionsök
+    other_model.symlink_to(model_dir, target_is_directory=True)
+    stranger = start_worker(settings.data_dir, REGIONSOK_EMBEDDING_MODEL=str(other_model))
+    stranger.wait_ready()
+
+    with pytest.raises(IndexError_, match="1 worker\\(s\\) of another model do not take them"):
+        _index(settings)
+
+    assert not stranger.batches()
+    with Store.open(settings.db_path) as store:
+        target = {"model": str(model_dir), "store_id": store_id(store)}
+    # A batch for this model put on the other model's queue by hand is refused, not embedded.
+    misrouted = embed_app(settings).send_task(EMBED_TASK, args=(target, ["en text"]), queue=queue_name(str(other_model)))
+    with pytest.raises(Exception, match=f"runs model {other_model}, the batch is for {model_dir}"):
+        misrouted.get(timeout=60)
+    assert not stranger.batches()
+    assert stranger.stop() == 0
+
+
+@pytest.mark.slow
+def test_workers_on_other_data_dirs_embed_into_a_shared_postgresql_store(
+    tmp_path: Path, model_dir: Path, embed_queue: str, postgres_url: str, start_worker: Any
+) -> None:
+    settings = _settings(tmp_path / "coordinator", model_dir, embed_queue, store_url=postgres_url)
+    with Store.open(postgres_url) as store:
+        _ingest_corpus(store)
+    # The worker has its own data directory, as on another machine: only the database is shared.
+    worker = start_worker(tmp_path / "worker-machine", REGIONSOK_STORE_URL=postgres_url)
+    worker.wait_ready()
+
+    report = _index(settings, postgres_url)
+
+    assert report.chunks_embedded == CORPUS_CHUNKS and report.vectors == CORPUS_CHUNKS
+    assert len(worker.batches()) == BATCHES
+    _assert_each_chunk_indexed_once(settings, postgres_url)
+    assert not (tmp_path / "worker-machine" / "regionsok.sqlite3").exists()
+    assert worker.stop() == 0
