@@ -651,8 +651,9 @@ def crawl_phase(cluster: Cluster, run: Run, *, name: str, store_url: str, redis_
     else:
         # A page the killed worker had received but not stored is asked again by the survivor.
         details.update(killed, refetched_after_kill=twice)
-        run.check(name, polite and complete and ended and details["exit_codes"] == [-signal.SIGKILL, 0],
-                  **details)
+        mid_crawl = any(phase != "done" for phase in killed["frontier_phase_at_kill"])
+        run.check(name, mid_crawl and polite and complete and ended
+                  and details["exit_codes"] == [-signal.SIGKILL, 0], **details)
 
 
 def _phase(frontier: Any, source: str) -> str:
