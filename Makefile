@@ -10,7 +10,7 @@ export REGIONSOK_MODEL_DIR := $(MODEL_DIR)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup chromium demo test lint bench clean
+.PHONY: setup chromium demo test lint bench cluster-demo clean
 
 setup: $(STAMP) $(MODEL_DIR)/.built chromium node_modules/.installed
 
@@ -53,6 +53,11 @@ lint: setup
 
 bench: setup
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# As root: PostgreSQL, Redis, the demo site, two crawl workers and two API replicas on network-namespace
+# hosts; crawls, indexes, checks and prints JSON (docs/deploy.md). `bench/cluster.py --cleanup` after a kill.
+cluster-demo: $(STAMP) $(MODEL_DIR)/.built
+	$(BIN)/python bench/cluster.py --output $(DATA_DIR)/cluster.json
 
 clean:
 	rm -rf $(VENV) data .pytest_cache node_modules

@@ -12,6 +12,7 @@ Stages (each one line at its call site):
 ``ingest.page``      an input of ``regionsok ingest`` / the nightly ingest is finished (committed)
 ``index.load``       the current index generation is loaded, nothing embedded yet
 ``index.embed``      one batch of embeddings is computed and committed to the store's cache
+``embed.batch``      an embed worker committed a batch's vectors, not yet acknowledged (search/distributed.py)
 ``index.write``      the new generation is written to disk, not yet swapped in
 ``index.swap``       the new generation is swapped in, its chunk rows not yet committed
 ``nightly.<stage>``  the nightly job starts a stage: crawl, ingest, extract or index

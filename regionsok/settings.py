@@ -106,6 +106,25 @@ class Settings(BaseSettings):
         "on any machine, so they crawl the sources once between them. Unset: each crawl keeps "
         "its frontier in its own process.",
     )
+    embed_queue: str | None = Field(
+        default=None, pattern=r"^(redis|rediss|unix)://",
+        description="A Redis URL (redis://host:6379/1) through which `regionsok index` and the nightly "
+        "index stage hand the embedding to `regionsok embed-worker` processes on any machines (Celery; "
+        "the workers write the vectors to the store, so share it with REGIONSOK_STORE_URL across "
+        "machines). Unset: the index run embeds in its own process.",
+    )
+    embed_wait_seconds: float = Field(
+        default=600.0, gt=0,
+        description="With REGIONSOK_EMBED_QUEUE set: how long an index run waits without any embed "
+        "worker finishing a batch (none running, or all stuck) before it fails; it says which "
+        "workers it sees while it waits. `regionsok index --embed-timeout` overrides it.",
+    )
+    embed_retry_seconds: float = Field(
+        default=60.0, gt=0,
+        description="With REGIONSOK_EMBED_QUEUE set: how long a batch taken by an embed worker that "
+        "stopped renewing it (killed, machine lost) stays with it before Redis hands it to another "
+        "worker. A live worker renews its batch every third of this, however long the batch takes.",
+    )
     log_format: str = Field(default="text", description="'text' for people, 'json' for log collectors.")
 
     @property

@@ -237,7 +237,11 @@ def update_index(
     ``encode_documents`` works.
     """
     started = time.monotonic()
-    if embedder is None:
+    if embedder is None and settings.embed_queue:
+        from search.distributed import QueueEmbedder
+
+        embedder = QueueEmbedder(settings)  # the embed workers load the model, not this process
+    elif embedder is None:
         embedder = _LazyEmbedder(settings)
     index_dir = settings.index_dir
     with index_lock(index_dir):
@@ -278,7 +282,14 @@ def update_index(
         to_embed += [(c.vec_id, c.chunk.text) for p in plans for c in p.new]
         if to_embed:
             logger.info("embedding chunks", extra={"chunks": len(to_embed), "documents": len(plans)})
-        chunks_embedded = _embed_into(index, embedder, to_embed, settings.embedding_batch_size * 8, progress, store)
+        chunks_embedded = 0
+        if settings.embed_queue and to_embed:
+            from search.distributed import embed_on_workers
+
+            # The workers put the vectors into the store's cache; _embed_into adds them from there.
+            chunks_embedded = embed_on_workers(store, settings, embedder.name, to_embed, progress)
+        chunks_embedded += _embed_into(index, embedder, to_embed, settings.embedding_batch_size * 8, progress, store,
+                                       fresh=chunks_embedded)
 
         expressions = concept_expressions()
         previous_keyword = KeywordIndex.load(current.path) if current else None
@@ -390,14 +401,15 @@ def _plan(store: Store, index: VectorIndex) -> list[_DocumentPlan]:
 
 
 def _embed_into(index: VectorIndex, embedder: Any, items: list[tuple[int, str]], batch: int,
-                progress: Progress | None, store: Store) -> int:
+                progress: Progress | None, store: Store, fresh: int = 0) -> int:
     """Embed ``(vec_id, text)`` pairs in batches and add them to the index; returns how many
     were embedded now.
 
     Each batch's vectors are committed to the store's embedding cache as soon as they are
     computed, and texts found there are not embedded again: a run killed an hour into a first
     full index keeps that hour, and the rerun embeds only the rest. The cache is emptied once
-    the generation holding the vectors is published and committed.
+    the generation holding the vectors is published and committed. ``fresh``: how many of the
+    cached vectors embed workers wrote for this run (search.distributed), not an earlier run.
     """
     total = len(items)
     hashes = [sha256_hex(text) for _, text in items]
@@ -408,7 +420,8 @@ def _embed_into(index: VectorIndex, embedder: Any, items: list[tuple[int, str]],
         index.add(np.array([v for v, _ in ready], dtype=np.int64),
                   np.vstack([np.frombuffer(blob, dtype=np.float32) for _, blob in ready]))
         done = len(ready)
-        logger.info("reusing vectors embedded by an earlier, unfinished run", extra={"chunks": done})
+        if done > fresh:
+            logger.info("reusing vectors embedded by an earlier, unfinished run", extra={"chunks": done - fresh})
         if progress:
             progress("embed", done, total)
     missing = [(item, h) for item, h in zip(items, hashes, strict=True) if h not in cached]

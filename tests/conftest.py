@@ -60,6 +60,22 @@ def data_dir(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     get_settings.cache_clear()
 
 
+# -- a real Redis (the crawl frontier, the embed queue) -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for the session (tests.support.redis), on a unix socket; its URL."""
+    from tests.support.redis import start_redis
+
+    server, url = start_redis(tmp_path_factory.mktemp("redis"))
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 # -- the store on both backends --------------------------------------------------------------
 
 

@@ -76,6 +76,7 @@ _COMMAND_MODULES = (
     "model",
     "extract",
     "index",
+    "embed_worker",
     "search",
     "crawl",
     "sources",

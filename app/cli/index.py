@@ -12,7 +12,7 @@ from app.cli import DataDirOption, use_data_dir
 from app.cli.progress import err_console
 from regionsok.errors import LockedError, RegionsokError
 from regionsok.locks import LOCKED_EXIT_CODE
-from regionsok.settings import get_settings
+from regionsok.settings import get_settings, override_settings
 from regionsok.store import open_store
 
 _STAGES = {"plan": "planning", "embed": "embedding chunks", "write": "writing index", "swap": "publishing",
@@ -22,12 +22,19 @@ _STAGES = {"plan": "planning", "embed": "embedding chunks", "write": "writing in
 def index(
     data_dir: DataDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as one JSON object.")] = False,
+    embed_timeout: Annotated[float | None, typer.Option(
+        "--embed-timeout", min=1, show_default=False,
+        help="With REGIONSOK_EMBED_QUEUE set (embedding by `regionsok embed-worker` processes): fail "
+        "when no worker finishes a batch for this many seconds (default: REGIONSOK_EMBED_WAIT_SECONDS, 600).",
+    )] = None,
 ) -> None:
     """Bring the search index up to date with the store.
 
     Only new and changed documents are chunked and embedded (unchanged chunks keep their vectors); removed documents leave the index. The new index is written beside the old one and swapped in atomically, so searches keep working during (and after a crash of) this command; a killed run is simply completed by the next one.
 
-    Exit codes: 0 done, 1 the model or index could not be used, 3 another run holds the index lock.
+    With REGIONSOK_EMBED_QUEUE set, the chunks are embedded by `regionsok embed-worker` processes (see its --help): this command sends them in batches, waits for the workers (saying which it sees) and publishes the index itself; it fails when no batch finishes for --embed-timeout seconds.
+
+    Exit codes: 0 done, 1 the model or index could not be used (or no embed worker finished a batch in time), 3 another run holds the index lock.
 
     Examples:
 
@@ -39,6 +46,8 @@ def index(
     from search.runtime import apply_process_settings
 
     use_data_dir(data_dir)
+    if embed_timeout is not None:
+        override_settings(embed_wait_seconds=embed_timeout)
     settings = get_settings()
     apply_process_settings(settings, "build")
     try:

@@ -222,12 +222,14 @@ def _render_article(article: Article, canonical: str | None = None) -> str:
 class DemoSite:
     """A threaded HTTP server on 127.0.0.1 serving the demo site; use as a context manager.
 
-    ``port=0`` picks a free port; :attr:`url` is the base URL once started. ``latency``
+    ``port=0`` picks a free port; :attr:`url` is the base URL once started. ``host`` is the
+    address to listen on: loopback by default, another host's address in bench/cluster.py,
+    where crawlers on other (network-namespace) hosts fetch it. ``latency``
     seconds are spent on every answer, like a real server's, so that concurrent requests
     overlap and :attr:`max_in_flight` measures how many a crawler sends at a time.
     """
 
-    def __init__(self, port: int = 0, *, synthetic: int = 0, latency: float = 0.0) -> None:
+    def __init__(self, port: int = 0, *, host: str = "127.0.0.1", synthetic: int = 0, latency: float = 0.0) -> None:
         self._lock = threading.Lock()
         self.latency = latency
         self._open = threading.Event()
@@ -240,7 +242,7 @@ class DemoSite:
             for entry in (resources.files("crawler.demosite") / "files").iterdir()
             if entry.name.endswith(".pdf")
         }
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
+        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -24,7 +24,7 @@ psycopg is imported only when a PostgreSQL store is opened: the embedded default
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -117,6 +117,7 @@ def _storable(parameters: Sequence[Any]) -> tuple[Any, ...]:
 
 
 _DML = re.compile(r"^(INSERT|UPDATE|DELETE) ")
+_READ = re.compile(r"^\s*SELECT\b", re.IGNORECASE)
 
 
 class PgConnection:
@@ -124,23 +125,55 @@ class PgConnection:
 
     Outside ``Store.transaction()`` every statement commits on its own, as with sqlite3's
     ``isolation_level=None``; inside it the store sends ``BEGIN`` and ``COMMIT`` itself.
+
+    A connection the server dropped (PostgreSQL restarted or failed over) is opened again
+    before the next statement outside a transaction, and a read that found it dropped is
+    asked once more on the new one: a long-lived process (an API replica) carries on once
+    the database is back. Inside a transaction nothing is retried: the server rolled it
+    back, so the error reaches the caller, and the next statement starts afresh.
     """
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, conn: psycopg.Connection[Any],
+                 reopen: Callable[[], psycopg.Connection[Any]] | None = None) -> None:
+        import psycopg
+
         self._conn = conn
+        self._reopen = reopen
+        self._lost_error = psycopg.OperationalError
+        self._in_transaction = False
         self.total_changes = 0
 
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+    def _reopen_if_lost(self) -> None:
+        if self._reopen is not None and not self._in_transaction and (self._conn.closed or self._conn.broken):
+            self._conn = self._reopen()
+
+    def _send(self, sql: str, parameters: Sequence[Any]) -> psycopg.Cursor[Any]:
         # Without parameters the text goes as is (several statements allowed, ``%`` literal).
         if parameters:
-            cursor = self._conn.execute(translate(sql), _storable(parameters))
-        else:
-            cursor = self._conn.execute(sql)
+            return self._conn.execute(translate(sql), _storable(parameters))
+        return self._conn.execute(sql)
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        self._reopen_if_lost()
+        ends = sql.startswith(("COMMIT", "ROLLBACK"))
+        try:
+            cursor = self._send(sql, parameters)
+        except self._lost_error:
+            if self._in_transaction or not _READ.match(sql) or not (self._conn.closed or self._conn.broken):
+                raise
+            self._reopen_if_lost()  # a read changes nothing: asking it again is safe
+            cursor = self._send(sql, parameters)
+        finally:
+            if ends:
+                self._in_transaction = False
+        if sql.startswith("BEGIN"):
+            self._in_transaction = True
         if cursor.rowcount > 0 and _DML.match(cursor.statusmessage or ""):
             self.total_changes += cursor.rowcount
         return cursor
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        self._reopen_if_lost()
         cursor = self._conn.cursor()
         cursor.executemany(translate(sql), [_storable(p) for p in seq_of_parameters])
         self.total_changes += max(cursor.rowcount, 0)
@@ -156,14 +189,18 @@ def connect(url: str, *, readonly: bool) -> PgConnection:
         import psycopg
     except ImportError as err:  # pragma: no cover - psycopg is a dependency
         raise StoreError("a PostgreSQL store needs psycopg: pip install 'psycopg[binary]'") from err
-    try:
-        conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=30)
-        if readonly:
-            # A session setting, not the URL's ``options`` (which stay the operator's).
-            conn.execute("SET default_transaction_read_only = on")
-    except psycopg.Error as err:
-        raise StoreError(f"cannot open store {redacted(url)}: {err}") from err
-    return PgConnection(conn)
+
+    def open_connection() -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=30)
+            if readonly:
+                # A session setting, not the URL's ``options`` (which stay the operator's).
+                conn.execute("SET default_transaction_read_only = on")
+        except psycopg.Error as err:
+            raise StoreError(f"cannot open store {redacted(url)}: {err}") from err
+        return conn
+
+    return PgConnection(open_connection(), reopen=open_connection)
 
 
 def schema_version(conn: PgConnection) -> int:

