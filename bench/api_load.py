@@ -30,7 +30,9 @@ Usage:
                              [--backend torch|onnx-int8|openvino-int8] [--workers 1] [--fresh] [--quality]
 
 The data directory (default: a fresh temporary one) is reused when it already holds at
-least ``--chunks`` chunks, so a second run only measures.
+least ``--chunks`` chunks, so a second run only measures. With ``REGIONSOK_STORE_URL`` set the
+store is that PostgreSQL database (the index files stay in the data directory) and the server
+reads it too; the database is reused the same way.
 """
 
 from __future__ import annotations
@@ -126,6 +128,11 @@ def _vocabulary() -> tuple[list[str], list[float]]:
     return words, [1.0 / rank for rank in range(1, len(words) + 1)]
 
 
+def store_target(settings: Settings) -> Path | str:
+    """The store this bench builds and its server reads: the PostgreSQL URL when one is set."""
+    return settings.store_url or settings.db_path
+
+
 def build_demo(settings: Settings) -> None:
     """The demo corpus through the real stages: ingest, NLP extraction, index with the real model."""
     from ingest.nlp import update_extractions
@@ -133,7 +140,7 @@ def build_demo(settings: Settings) -> None:
     from regionsok.store import open_store
     from search.indexer import update_index
 
-    with open_store(settings.db_path) as store:
+    with open_store(store_target(settings)) as store:
         ingest_paths(store, [FIXTURES / "html", FIXTURES / "pdf"])
         for jsonl in sorted((FIXTURES / "api").glob("*.jsonl")):
             ingest_jsonl(store, jsonl)
@@ -149,10 +156,11 @@ def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
     from search.indexer import update_index
 
     rng = random.Random(seed)
+    began = time.monotonic()
     vocab, weights = _vocabulary()
     real = load_embedder(settings)
     fake = HashedEmbedder(real.name, real.dim)
-    with open_store(settings.db_path) as store:
+    with open_store(store_target(settings)) as store:
         have = store.chunk_count()
         # ~256 tokens a chunk and 3 chunks a document: about 600 words each.
         documents = max(0, (chunks_wanted - have) // 3 + 50)
@@ -185,9 +193,11 @@ def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
                         # every synthetic document (an hour at a million chunks).
                         pipeline_version=PIPELINE_VERSION,
                     ))
-            print(f"synthetic documents: {min(documents, first + batch)}/{documents}", file=sys.stderr)
+            print(f"synthetic documents: {min(documents, first + batch)}/{documents} "
+                  f"({time.monotonic() - began:.0f} s)", file=sys.stderr)
+        indexed = time.monotonic()
         report = update_index(store, settings, embedder=fake)
-        print(f"index: {json.dumps(report.to_json())}", file=sys.stderr)
+        print(f"index ({time.monotonic() - indexed:.0f} s): {json.dumps(report.to_json())}", file=sys.stderr)
         return store.chunk_count()
 
 
@@ -375,8 +385,8 @@ def main() -> None:
 
     built = time.monotonic()
     have = 0
-    if settings.db_path.is_file():
-        with open_store(settings.db_path) as store:
+    if settings.store_url or settings.db_path.is_file():
+        with open_store(store_target(settings)) as store:
             have = store.chunk_count()
     if have == 0:
         build_demo(settings)
@@ -428,6 +438,7 @@ def main() -> None:
         "seconds": args.seconds,
         "documents": health.get("documents"),
         "chunks": health.get("chunks"),
+        "store": "postgresql" if settings.store_url else "sqlite",
         "index_kind": health.get("index", {}).get("index_kind"),
         "backend": health.get("index", {}).get("backend"),
         "cpu_count": os.cpu_count(),

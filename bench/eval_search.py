@@ -14,6 +14,9 @@ and the query's own words;
 ``--rankings FILE`` writes every query's ranked document ids and totals (each mode, and
 hybrid under a county and a kind filter) as JSON, to compare two implementations' orders.
 
+With ``REGIONSOK_STORE_URL`` (and ``REGIONSOK_DATA_DIR`` = ``--data-dir``) the corpus is stored in
+that PostgreSQL database instead of the data directory's SQLite file.
+
 ``--set DIR`` scores a labelled set in the shared format instead (DIR/docs.jsonl ingested as
 text records, DIR/queries.jsonl with topic, person and region_aggregate queries): topic
 nDCG@10 per language and result-set precision/recall, person recall@10 and the "which
@@ -92,6 +95,7 @@ def run(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
     queries = load_dev_queries(QUERIES)
     result: dict[str, object] = {
         "bench": "eval_search",
+        "store": "postgresql" if settings.store_url else "sqlite",
         "backend": args.backend,
         "dev_set_sha256": file_digest((QUERIES, CORPUS)),
         "queries": {lang: sum(q.lang == lang for q in queries) for lang in sorted({q.lang for q in queries})},
@@ -131,7 +135,8 @@ def run_set(data_dir: Path, args: argparse.Namespace) -> dict[str, object]:
         figures = set_quality(service, store, queries, labels)
     if args.rankings:
         write_rankings(service, [q.query for q in queries if q.query], args.rankings)
-    return {"bench": "eval_search", "set": str(args.set), "backend": service.embedder.backend,
+    return {"bench": "eval_search", "set": str(args.set), "store": "postgresql" if settings.store_url else "sqlite",
+            "backend": service.embedder.backend,
             "set_sha256": file_digest((args.set / "docs.jsonl", args.set / "queries.jsonl")),
             "documents": len(labels), "queries": len(queries), **figures}
 
