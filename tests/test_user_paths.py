@@ -7,7 +7,9 @@
 - ``nightly`` against the served demo site, with no model built for that data directory.
 
 The commands run as child processes of the installed CLI (``python -m regionsok``), with
-only the data directory and the shared model directory set, as in the README. The texts
+only the data directory and the shared model directory set, as in the README; each path
+runs twice, on the embedded SQLite store and with ``REGIONSOK_STORE_URL`` naming a real
+PostgreSQL database (a fresh one per test, tests/conftest.py). The texts
 are the project's own (tests/fixtures/paths), written for these tests.
 """
 
@@ -31,12 +33,23 @@ PATHS = Path(__file__).resolve().parent / "fixtures" / "paths"
 PDF = Path(__file__).resolve().parent / "fixtures" / "pdf"
 
 pytestmark = pytest.mark.slow
+STORE_URL: str | None = None  # REGIONSOK_STORE_URL for the commands (None: SQLite in the data dir)
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every path on both stores."""
+    if request.param == "postgresql":
+        monkeypatch.setattr(sys.modules[__name__], "STORE_URL", request.getfixturevalue("postgres_url"))
+    return str(request.param)
 
 
 def regionsok(data_dir: Path, model_dir: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """``regionsok --data-dir DIR ARGS…`` with the shared model dir and nothing else configured."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGIONSOK_")}
     env.update({"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "REGIONSOK_MODEL_DIR": str(model_dir)})
+    if STORE_URL:
+        env["REGIONSOK_STORE_URL"] = STORE_URL
     command = [sys.executable, "-m", "regionsok", "--data-dir", str(data_dir), *args]
     return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
