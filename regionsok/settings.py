@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -182,3 +183,12 @@ def reset_settings() -> None:
 def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default ``os.environ``) plus ``settings`` whole, for a child process to read."""
     return {**(os.environ if base is None else base), SETTINGS_ENV: settings.model_dump_json()}
+
+
+def redacted(url: str) -> str:
+    """A store or queue URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -45,14 +45,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
 from regionsok.errors import ConfigError, IndexError_
 from regionsok.faults import fault_point
 from regionsok.records import sha256_hex
-from regionsok.settings import Settings
+from regionsok.settings import Settings, redacted
 from regionsok.store import Store
 
 logger = logging.getLogger(__name__)
@@ -78,16 +77,6 @@ def queue_name(model: str) -> str:
     """The Redis queue of one model's batches: workers of another model never take them."""
     digest = hashlib.sha256(model.encode("utf-8")).hexdigest()[:16]
     return f"regionsok.embed.{digest}"
-
-
-def redacted(queue_url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(queue_url)
-    if parts.password is None:
-        return queue_url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def broker_url(queue_url: str) -> str:

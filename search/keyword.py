@@ -483,8 +483,13 @@ class KeywordIndex:
             raise IndexError_(f"cannot read {directory / MANIFEST}: {err}") from err
         if manifest.get("format") != FORMAT_VERSION:
             return None
+        return cls.from_manifest(directory, manifest)
+
+    @classmethod
+    def from_manifest(cls, directory: Path, manifest: dict[str, object]) -> KeywordIndex:
+        """The index ``manifest`` describes in ``directory`` (its segments and dead-row masks)."""
         segments, dead = [], []
-        for entry in manifest["segments"]:
+        for entry in manifest["segments"]:  # type: ignore[attr-defined]
             segments.append(Segment.load(directory / entry["name"]))
             dead.append(np.load(directory / entry["dead"], mmap_mode="r") if entry.get("dead") else None)
         return cls(directory, segments, dead, manifest)
@@ -521,13 +526,6 @@ class KeywordIndex:
         if self._has_dead[i] and len(posting_list):
             return int(np.count_nonzero(self.live[i][np.asarray(posting_list.rows)]))
         return len(posting_list)
-
-    def _live_postings(self, i: int, expression: str) -> tuple[np.ndarray, np.ndarray]:
-        rows, tfs = self.segments[i].postings(expression)
-        if self._has_dead[i] and rows.size:
-            keep = self.live[i][rows]
-            rows, tfs = rows[keep], tfs[keep]
-        return rows, tfs
 
     def search(self, expressions: Sequence[str], k: int,
                masks: Sequence[np.ndarray] | None = None) -> list[tuple[int, float]]:
@@ -601,13 +599,17 @@ class KeywordIndex:
             scores = np.asarray(arrays["ranking_scores"][positions]) if positions.size else np.empty(0)
         return list(zip(self.vec_ids[rows].tolist(), scores.tolist(), strict=True))
 
+    def _admits(self, i: int, rows: np.ndarray, masks: Sequence[np.ndarray] | None) -> np.ndarray | None:
+        """Which of segment ``i``'s ``rows`` are live and pass the filter (None: all of them)."""
+        keep = self.live[i][rows] if self._has_dead[i] else None
+        if masks is not None:
+            keep = masks[i][rows] if keep is None else keep & masks[i][rows]
+        return keep
+
     def _admitted(self, i: int, rows: np.ndarray, masks: Sequence[np.ndarray] | None) -> np.ndarray:
         """``rows`` of segment ``i`` that are live and pass the filter."""
-        if self._has_dead[i] and rows.size:
-            rows = rows[self.live[i][rows]]
-        if masks is not None and rows.size:
-            rows = rows[masks[i][rows]]
-        return rows
+        keep = self._admits(i, rows, masks) if rows.size else None
+        return rows if keep is None else rows[keep]
 
     def _weights(self, idf: float, tfs: np.ndarray, global_rows: np.ndarray) -> np.ndarray:
         tf = tfs.astype(np.float64)
@@ -624,12 +626,8 @@ class KeywordIndex:
                 if not rows.size:
                     continue
                 tfs = np.asarray(posting_list.tfs, dtype=np.uint32)
-                if self._has_dead[i] or masks is not None:
-                    keep = np.ones(rows.size, dtype=bool)
-                    if self._has_dead[i]:
-                        keep &= self.live[i][rows]
-                    if masks is not None:
-                        keep &= masks[i][rows]
+                keep = self._admits(i, rows, masks)
+                if keep is not None:
                     rows, tfs = rows[keep], tfs[keep]
                 if not rows.size:
                     continue
@@ -801,11 +799,7 @@ def write_keyword_index(
 
 def _write_rankings(directory: Path, manifest: dict[str, object], rankings: Sequence[Sequence[str]]) -> str:
     """Rank each of ``rankings`` in full over the index being written; returns the key file's name."""
-    segments, dead = [], []
-    for entry in manifest["segments"]:  # type: ignore[attr-defined]
-        segments.append(Segment.load(directory / entry["name"]))
-        dead.append(np.load(directory / entry["dead"], mmap_mode="r") if entry.get("dead") else None)
-    index = KeywordIndex(directory, segments, dead, manifest)
+    index = KeywordIndex.from_manifest(directory, manifest)
     slots: dict[str, int] = {}
     indptr = [0]
     all_rows: list[np.ndarray] = []

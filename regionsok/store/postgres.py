@@ -27,9 +27,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from regionsok.errors import StoreError
+from regionsok.settings import redacted
 
 if TYPE_CHECKING:
     import psycopg
@@ -54,15 +54,6 @@ CREATE TABLE IF NOT EXISTS schema_version (
 
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(SCHEMES)
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @lru_cache(maxsize=1024)
