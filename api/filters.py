@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -152,6 +153,16 @@ class SearchParams:
     #: Why the answer will be empty: filter values the data set lacks (set by :meth:`resolved`).
     notices: tuple[Notice, ...] = ()
 
+    @classmethod
+    def of(cls, *, q: str, k: int, page: int, county: list[str] | None, organisation: list[str] | None,
+           person: list[str] | None, focus: list[str] | None, target: list[str] | None,
+           kind: Sequence[str] | None, since: date | None, until: date | None, lang: str | None,
+           sort: str) -> SearchParams:
+        """The parameters from query-string values (repeated filters de-duplicated and cleaned)."""
+        return cls(q=q, k=k, page=page, county=_values(county), organisation=_values(organisation),
+                   person=_values(person), focus=_values(focus), target=_values(target),
+                   kind=tuple(dict.fromkeys(kind or ())), since=since, until=until, lang=lang, sort=sort)
+
     def resolved(self, store: Store) -> SearchParams:
         """The same parameters with organisations and people as the store names them.
 
@@ -220,7 +231,7 @@ class SearchParams:
         return SearchRequest(query=clean_query(self.q), k=size, offset=start, filters=filters, sort=self.sort)
 
 
-def search_params(
+async def search_params(
     q: Annotated[
         str,
         Query(
@@ -279,19 +290,10 @@ def search_params(
         Literal["relevance", "date"], Query(description="relevance (best first) or date (newest first).")
     ] = "relevance",
 ) -> SearchParams:
-    """FastAPI dependency: the validated query string of a search."""
-    return SearchParams(
-        q=q,
-        k=k,
-        page=page,
-        county=_values(county),
-        organisation=_values(organisation),
-        person=_values(person),
-        focus=_values(focus),
-        target=_values(target),
-        kind=tuple(dict.fromkeys(kind or ())),
-        since=since,
-        until=until,
-        lang=lang,
-        sort=sort,
-    )
+    """FastAPI dependency: the validated query string of a search.
+
+    ``async`` because it only validates: FastAPI runs a plain ``def`` dependency on its thread
+    pool, and each such hop costs a search about half a millisecond on two cores.
+    """
+    return SearchParams.of(q=q, k=k, page=page, county=county, organisation=organisation, person=person,
+                           focus=focus, target=target, kind=kind, since=since, until=until, lang=lang, sort=sort)

@@ -218,6 +218,26 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) 
     raise RuntimeError("the server did not become ready")
 
 
+def _wait_all_workers(base: str, workers: int, timeout: float = 300) -> None:
+    """Wait until each of ``workers`` server processes has answered ``/health`` (on a new
+    connection each time, so any of them may accept it). A worker still loading accepts no
+    connection, so clients that connect before it is up all stay with the others."""
+    import httpx
+
+    seen: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while len(seen) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(seen)} of {workers} server workers answered")
+        try:
+            answer = httpx.get(f"{base}/health", timeout=5)
+            if answer.status_code == 200 and answer.json().get("status") == "ok":
+                seen.add(int(answer.json()["worker_pid"]))
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+
+
 def _stage_counts(base: str) -> dict[str, dict[str, float]]:
     """The service's own per-stage timings so far (``/metrics``; one worker's when there are several)."""
     import httpx
@@ -417,6 +437,7 @@ def main() -> None:
             time.sleep(0.1)
         base = f"http://127.0.0.1:{int(port_file.read_text())}"
         health = _wait_ready(base, proc)
+        _wait_all_workers(base, args.workers)
         load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
         stages_before = _stage_counts(base)
         result = run_load(base, args.clients, args.seconds, args.warmup, fresh=args.fresh)

@@ -65,12 +65,12 @@ _STEMMER = snowballstemmer.stemmer("swedish")
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits; inner hyphens and apostrophes kept)."""
-    return [w.lower() for w in words(text)]
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def words(text: str) -> list[str]:
     """The words of ``text`` as written (hyphenated and apostrophe compounds kept whole)."""
-    return [m.group(0) for m in _WORD.finditer(text)]
+    return _WORD.findall(text)  # whole matches: the pattern has no capturing group
 
 
 @lru_cache(maxsize=200_000)

@@ -14,8 +14,8 @@ How a query is answered:
    (``search.keyword``; ``search.hybrid.plan_query`` decides the keyword expressions, the
    taxonomy expansion of English queries and the fusion weights for the query's language).
 4. Group chunks by document (a document's rank in a list is its best chunk's rank) and
-   fuse the two document rankings with weighted reciprocal rank fusion; each document keeps
-   the chunk that scored best as its snippet source.
+   fuse the document rankings with weighted reciprocal rank fusion (``search.fusion``, as
+   arrays); each document keeps the chunk that scored best as its snippet source.
 5. Keep only the documents that match the query (RELEVANCE below): ``total`` and the facet
    counts (county, focus area, kind, year) are over those results, not just the page shown,
    and a query nothing matches has none. Only the page shown is read from the store.
@@ -34,12 +34,10 @@ tokenizer is not safe to share between threads).
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -50,14 +48,13 @@ from regionsok.settings import Settings
 from regionsok.store import Store
 from search.catalog import Catalog
 from search.embedding import Embedder, load_embedder
+from search.fusion import fuse, words_matched
 from search.hybrid import (
-    RRF_K,
     FusionWeights,
     QueryPlan,
     make_snippet,
     plan_query,
     taxonomy_slugs,
-    weighted_rrf,
 )
 from search.indexer import Generation, current_generation, load_generation, pointer_signature
 from search.keyword import KeywordIndex
@@ -186,30 +183,6 @@ class _View:
             while len(self._filters) > FILTER_CACHE_SIZE:
                 self._filters.popitem(last=False)
         return masks, allowed
-
-
-@dataclass(slots=True)
-class _DocScore:
-    doc_index: int = -1  # in the catalog
-    score: float = 0.0
-    best_chunk: int = -1
-    best_chunk_score: float = float("-inf")
-    ranks: dict[str, int] = field(default_factory=dict)
-    raw: float | None = None
-    cosine: float | None = None  # the best chunk's similarity in the vector ranking
-    words_ok: bool = True  # names enough of a long query's words (see MIN_SHOULD_MATCH)
-
-    def matches(self, vector_floor: float) -> bool:
-        """Whether the document answers the query at all (see RELEVANCE below)."""
-        if any(name not in _NOT_EVIDENCE and (name != "words" or self.words_ok) for name in self.ranks):
-            return True
-        return self.cosine is not None and self.cosine >= vector_floor
-
-
-#: Rankings that order results but do not make a document one: the vector ranking (every
-#: document has some similarity) and compound parts alone ("dator" of "kvantdator"; on both
-#: dev sets no document found only through a part was relevant: 0 of 83).
-_NOT_EVIDENCE = frozenset({"vector", "parts"})
 
 
 class SearchService:
@@ -415,39 +388,36 @@ class SearchService:
             if request.mode in ("hybrid", "vector"):
                 rankings.append(("vector", vector_ranking, plan.vector_weight))
             rankings += keyword_rankings
-            seen = np.fromiter({v for _, ranking, _ in rankings for v, _ in ranking}
-                               | {v for chunks in per_word for v in chunks}, dtype=np.int64)
             catalog = view.catalog
-            doc_of = {vec_id: d for vec_id, d in zip(seen.tolist(), catalog.documents_of(seen).tolist(), strict=True)
-                      if d >= 0}
-            docs = _fuse(request.mode, rankings, doc_of, catalog.doc_ids, plan.rrf_k)
-            if per_word:
-                _mark_words_matched(docs, per_word, doc_of)
+            fused = fuse(request.mode, rankings, catalog.documents_of, plan.rrf_k)
+            words_ok = words_matched(per_word, catalog.documents_of, fused, MIN_SHOULD_MATCH) if per_word else None
             # "vector" mode ranks by similarity alone, for evaluating that side (and for the
             # regions answer, which applies its own test of a passage): it has no floor.
-            ordered = sorted(((doc_id, s) for doc_id, s in docs.items()
-                              if request.mode == "vector" or s.matches(vector_floor)),
-                             key=lambda item: (-item[1].score, item[0]))
+            slots = fused.results(None if request.mode == "vector" else vector_floor, words_ok).tolist()
+            scores, doc_indexes = fused.score.tolist(), fused.doc_index.tolist()
+            ordered = sorted(((catalog.doc_ids[doc_indexes[i]], i) for i in slots),
+                             key=lambda item: (-scores[item[1]], item[0]))
         with timings.stage("facets"):
-            indexes = [s.doc_index for _, s in ordered]
+            indexes = [doc_indexes[i] for _, i in ordered]
             if request.sort == "date":  # the same result set, newest first (undated last, by relevance)
                 order = sorted(range(len(ordered)), key=lambda i: -int(catalog.published[indexes[i]]))
                 ordered = [ordered[i] for i in order]
             facets = catalog.facet_counts(indexes)
         with timings.stage("fetch"):
-            page = ordered[request.offset : request.offset + request.k]
+            page = [(doc_id, int(fused.best_chunk[i]), scores[i])
+                    for doc_id, i in ordered[request.offset : request.offset + request.k]]
             store = self._store()
-            info = store.document_briefs([doc_id for doc_id, _ in page])
-            chunks = store.chunk_rows([s.best_chunk for _, s in page])
+            info = store.document_briefs([doc_id for doc_id, _, _ in page])
+            chunks = store.chunk_rows([chunk for _, chunk, _ in page])
             # A document removed since the catalog was read drops off the page (the next
             # catalog drops it from totals and facets too).
-            hits = [_hit(info[doc_id], chunks[s.best_chunk], s, plan) for doc_id, s in page
-                    if doc_id in info and s.best_chunk in chunks]
+            hits = [_hit(info[doc_id], chunks[chunk], score, plan) for doc_id, chunk, score in page
+                    if doc_id in info and chunk in chunks]
         timings.add("total", time.perf_counter() - started)
         return SearchResponse(query=query, language=plan.language, total=len(ordered), hits=hits, facets=facets)
 
     def _chunks_per_word(self, plan: QueryPlan, loaded: _Loaded, depth: int,
-                         masks: list[np.ndarray] | None) -> list[set[int]]:
+                         masks: list[np.ndarray] | None) -> list[np.ndarray]:
         """For a query of three or more words: the chunks that name each word (else nothing).
 
         A query that names someone or something ("Lars Jacobsson Liberalerna", "HVB") is
@@ -456,7 +426,8 @@ class SearchService:
         words = next((kq.terms for kq in plan.keyword if kq.label == "words"), ())
         if len(words) < 3 or any(w[:1].isupper() for w in words_as_written(plan.text)):
             return []
-        return [{vec_id for vec_id, _ in loaded.keyword.search((term,), depth, masks)} for term in words]
+        return [np.fromiter((vec_id for vec_id, _ in loaded.keyword.search((term,), depth, masks)), np.int64)
+                for term in words]
 
 
 def all_result_ids(service: SearchService, request: SearchRequest) -> list[str]:
@@ -500,17 +471,6 @@ class _QueryVectorCache:
             while len(self._vectors) > self._size:
                 self._vectors.popitem(last=False)
         return vector
-
-
-def _mark_words_matched(docs: dict[str, _DocScore], per_word: list[set[int]], doc_of: dict[int, int]) -> None:
-    """Set ``words_ok`` on each document: does it name at least MIN_SHOULD_MATCH of the words?"""
-    named: dict[int, int] = {}
-    for chunks in per_word:
-        for index in {doc_of[v] for v in chunks if v in doc_of}:
-            named[index] = named.get(index, 0) + 1
-    needed = math.ceil(MIN_SHOULD_MATCH * len(per_word))
-    for doc in docs.values():
-        doc.words_ok = named.get(doc.doc_index, 0) >= needed
 
 
 def _all_words_known(query: str) -> bool:
@@ -570,43 +530,7 @@ def _check_slugs(kind: str, slugs: tuple[str, ...]) -> None:
             raise QueryError(f"unknown {kind.replace('_', ' ')} {slug!r}; known: {', '.join(sorted(known))}")
 
 
-def _fuse(mode: str, rankings: list[tuple[str, list[tuple[int, float]], float]],
-          doc_of: dict[int, int], doc_ids: Sequence[str], rrf_k: int = RRF_K) -> dict[str, _DocScore]:
-    """Group chunk rankings by document and fuse them into one score per document.
-
-    A document's rank in a ranking is the rank of its best chunk there; its fused score is
-    weighted RRF over the rankings. In "vector" mode it is the best chunk's cosine similarity.
-    """
-    docs: dict[str, _DocScore] = {}
-    chunk_scores = weighted_rrf([([v for v, _ in ranking], w) for _, ranking, w in rankings], rrf_k)
-    for name, ranking, _ in rankings:
-        rank = 0
-        for vec_id, raw in ranking:
-            index = doc_of.get(vec_id)
-            if index is None:  # a chunk of a removed document, or one the store has not committed yet
-                continue
-            doc = docs.get(doc_ids[index])
-            if doc is None:
-                doc = docs[doc_ids[index]] = _DocScore(doc_index=index)
-            if name not in doc.ranks:
-                doc.ranks[name] = rank
-                rank += 1
-            chunk_score = chunk_scores.get(vec_id, 0.0)
-            if chunk_score > doc.best_chunk_score:
-                doc.best_chunk, doc.best_chunk_score = vec_id, chunk_score
-            if name == "vector" and doc.cosine is None:  # rankings are best first
-                doc.cosine = raw
-            if mode == "vector" and doc.raw is None:
-                doc.raw = raw
-    weights = {name: weight for name, _, weight in rankings}
-    for doc in docs.values():
-        doc.score = sum(weights[name] / (rrf_k + rank + 1) for name, rank in doc.ranks.items())
-        if mode == "vector" and doc.raw is not None:
-            doc.score = doc.raw
-    return docs
-
-
-def _hit(doc: DocumentBrief, chunk: Chunk, score: _DocScore, plan: QueryPlan) -> Hit:
+def _hit(doc: DocumentBrief, chunk: Chunk, score: float, plan: QueryPlan) -> Hit:
     return Hit(
         doc_id=doc.doc_id,
         url=doc.url,
@@ -614,7 +538,7 @@ def _hit(doc: DocumentBrief, chunk: Chunk, score: _DocScore, plan: QueryPlan) ->
         kind=doc.kind,
         published=doc.published,
         counties=tuple(doc.counties),
-        score=round(float(score.score), 6),
+        score=round(score, 6),
         snippet=make_snippet(chunk.text, doc.title, plan.highlight),
         chunk_id=chunk.chunk_id,
         organisations=doc.facet("organisation"),

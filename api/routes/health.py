@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter
 
 from api.deps import SearcherDep, StoreDep
@@ -40,4 +42,5 @@ def health(store: StoreDep, searcher: SearcherDep) -> HealthAnswer:
             run_id=str(run["run_id"]), started_at=str(run["started_at"]),
             finished_at=run.get("finished_at"), ok=run.get("ok"),
         ) if run is not None else None,
+        worker_pid=os.getpid(),
     )

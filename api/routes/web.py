@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import IndexUnavailable, SearcherDep, StoreDep
-from api.filters import MAX_K, MAX_PAGE, MAX_QUERY_CHARS, SearchParams, clean_query, search_params
+from api.filters import MAX_K, MAX_PAGE, MAX_QUERY_CHARS, SearchParams, clean_query
 from api.labels import UiLanguage, concept_label, county_label, error_text, kind_label
 from api.routes.documents import load_document
 from api.routes.people import people_answer
@@ -331,7 +331,7 @@ def params_from(request: Request) -> SearchParams:
     sort = qp.get("sort") or "relevance"
     if sort not in ("relevance", "date"):
         raise QueryError("sort: relevance or date")
-    return search_params(
+    return SearchParams.of(
         q=clean_query(qp.get("q", "")),
         k=ints("k", 10, MAX_K),
         page=ints("page", 1, MAX_PAGE),
@@ -340,11 +340,11 @@ def params_from(request: Request) -> SearchParams:
         person=qp.getlist("person"),
         focus=qp.getlist("focus"),
         target=qp.getlist("target"),
-        kind=kinds,  # type: ignore[arg-type]
+        kind=kinds,
         since=since,
         until=until,
-        lang=lang,  # type: ignore[arg-type]
-        sort=sort,  # type: ignore[arg-type]
+        lang=lang,
+        sort=sort,
     )
 
 

@@ -21,3 +21,7 @@ class HealthAnswer(BaseModel):
         default_factory=dict, description="What the search service reports about its index."
     )
     last_nightly_run: NightlyRun | None = None
+    worker_pid: int | None = Field(
+        default=None, description="The server process that answered (`serve --workers N` runs N of them).",
+        examples=[4242],
+    )

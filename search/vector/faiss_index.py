@@ -45,6 +45,10 @@ _INDEX_FILE = "vectors.faiss"
 _DEAD_FILE = "tombstones.npy"
 _META_FILE = "vectors.json"
 _REBUILD_DEAD_FRACTION = 0.10
+#: From this many allowed vectors on, a filtered search of the float16 store scans it with a
+#: bitmap of them (:meth:`FaissIndex._scan_subset`); fewer are decoded and scored directly,
+#: which is cheaper for a handful (0.15 ms against 0.7 ms for 100 of 133k).
+SUBSET_SCAN_MIN = 1024
 _FLOAT16: Any = faiss.ScalarQuantizer.QT_fp16  # (the stubs type this argument wrongly)
 
 
@@ -264,11 +268,31 @@ class FaissIndex(VectorIndex):
         found = sorted_ids[pos] == allowed
         ids = allowed[found]
         internal = order[pos[found]]
+        if internal.size >= SUBSET_SCAN_MIN and self._storage().dtype != np.float32:
+            return self._scan_subset(q, k, internal)
         scores = self._vectors_at(internal) @ q
         top = min(k, scores.size)
         best = np.argpartition(-scores, top - 1)[:top] if top < scores.size else np.arange(scores.size)
         best = best[np.argsort(-scores[best], kind="stable")]
         return VectorMatches(ids[best].astype(np.int64), scores[best].astype(np.float32))
+
+    def _scan_subset(self, q: np.ndarray, k: int, internal: np.ndarray) -> VectorMatches:
+        """The float16 store's own scan, told by a bitmap which positions to score.
+
+        FAISS skips the positions the bitmap leaves out and scores the others on the codes in
+        place; gathering and decoding them first cost twice as much at 6,400 of 133k vectors and
+        six times as much at 60,000 (bench/filtered_vectors.py)."""
+        inner: Any = faiss.downcast_index(self._index.index)
+        store: Any = faiss.downcast_index(inner.storage)
+        mask = np.zeros(int(store.ntotal), dtype=bool)
+        mask[internal] = True
+        bits = np.packbits(mask, bitorder="little")  # position i is bit i % 8 of byte i // 8
+        params = faiss.SearchParameters()
+        params.sel = faiss.IDSelectorBitmap(mask.size, faiss.swig_ptr(bits))
+        scores, positions = store.search(q.reshape(1, self.dim), min(k, internal.size), params=params)
+        keep = positions[0] >= 0
+        id_map, _, _ = self._ids_sorted()
+        return VectorMatches(id_map[positions[0][keep]].astype(np.int64), scores[0][keep].astype(np.float32))
 
     def _vectors_at(self, internal: np.ndarray) -> np.ndarray:
         """float32 vectors at internal positions (float16 ones decoded by FAISS: numpy's

@@ -95,6 +95,13 @@ def test_serve_answers_on_the_port_it_reports(api_settings: Settings, workers: i
         for _ in range(2 * workers):  # with several workers, requests land on more than one
             page = httpx.get(f"{base}/", params={"q": "spelberoende"}, timeout=300)
             assert page.status_code == 200 and "Ny satsning mot spelberoende" in page.text
+        # Each worker says which process it is, so a client (bench/api_load.py) can wait until
+        # all of them are up: one still loading accepts no connection.
+        answered: set[int] = set()
+        while len(answered) < workers:
+            assert time.monotonic() < deadline, f"only workers {answered} answered"
+            answered.add(httpx.get(f"{base}/health", timeout=300).json()["worker_pid"])
+        assert server.pid not in answered or workers == 1  # the workers, not the parent that spawned them
     finally:
         server.terminate()
         try:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from regionsok.errors import IndexError_
-from search.vector.faiss_index import FaissIndex
+from search.vector.faiss_index import SUBSET_SCAN_MIN, FaissIndex
 
 DIM = 32
 
@@ -155,3 +155,21 @@ def test_a_small_filter_on_an_hnsw_index_is_scored_exactly_over_its_half_precisi
         found = index.search(q, 10, allowed=allowed)
         assert found.ids.tolist() == _exact_top(vectors[allowed], allowed, q, 10)
         assert np.allclose(found.scores, np.sort(vectors[allowed] @ q)[::-1][:10], atol=1e-3)
+
+
+def test_a_larger_filter_on_an_hnsw_index_scans_only_its_vectors_and_finds_the_exact_top(tmp_path: Path) -> None:
+    n = 4 * SUBSET_SCAN_MIN
+    vectors, ids = _vectors(n, seed=11), np.arange(1000, 1000 + n, dtype=np.int64)
+    index = FaissIndex(DIM, exact_max=3 * SUBSET_SCAN_MIN)
+    index.add(ids, vectors)
+    index.delete(ids[::50])  # tombstones inside the filter must not come back
+    index.save(tmp_path / "gen")
+    mapped = FaissIndex.load(tmp_path / "gen", mapped=True)
+    keep = (ids % 3 != 0) & (ids % 50 != 0)
+    allowed = ids[ids % 3 != 0]  # about 2,700: more than SUBSET_SCAN_MIN, fewer than exact_max
+    assert SUBSET_SCAN_MIN <= allowed.size <= mapped.exact_max
+    for q in _vectors(5, seed=12):
+        found = mapped.search(q, 20, allowed=allowed)
+        assert found.ids.tolist() == _exact_top(vectors[keep], ids[keep], q, 20)
+        assert np.allclose(found.scores, np.sort(vectors[keep] @ q)[::-1][:20], atol=1e-3)
+    assert mapped.search(_vectors(1, seed=13)[0], 20, allowed=allowed[1:6]).ids.size == 5  # fewer than k
