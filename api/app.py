@@ -9,6 +9,7 @@ answered 500 with a fixed message.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -132,10 +133,15 @@ def _add_offline_docs(app: FastAPI) -> None:
         )
 
 
-def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, warm: bool = True, serving: bool = False) -> FastAPI:
     """The application over ``settings.data_dir`` (the process settings when None).
 
-    ``warm`` loads the model and index at startup so the first search is not slow.
+    ``warm`` loads the model, the index and the query analysis at startup so the first search
+    is not slow. ``serving`` says the process exists to serve this app (``regionsok serve``):
+    once warm, what startup built is frozen out of the garbage collector (``gc.freeze``), so a
+    full collection no longer walks the catalog's objects in the middle of a search (tens
+    of milliseconds at 130k chunks). Frozen objects are still freed by reference counting when a new
+    index generation replaces them.
     """
     settings = settings or get_settings()
     state = ApiState(settings)
@@ -144,6 +150,9 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
             state.searcher.warm()
+            if serving:
+                gc.collect()
+                gc.freeze()
         yield
         state.close()
 

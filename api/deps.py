@@ -59,10 +59,10 @@ class Searcher:
         return self._service
 
     def warm(self) -> None:
-        """Load the model and index now (at startup) instead of on the first request."""
+        """Load the model, the index and the query analysis now (at startup), not on the first request."""
         with self._lock:
             try:
-                self._ensure()
+                self._ensure().warm()
             except IndexUnavailable as err:
                 log.warning("search index not available yet", extra={"reason": str(err)})
 

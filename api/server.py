@@ -78,7 +78,7 @@ def serve(
     try:
         if workers <= 1:
             apply_process_settings(settings, "query")
-            uvicorn.Server(config(create_app(settings))).run(sockets=[sock])
+            uvicorn.Server(config(create_app(settings, serving=True))).run(sockets=[sock])
             return
         # uvicorn starts the workers itself, with this process's environment: the one way to
         # hand them these settings (whole, every setting) is that environment.
@@ -93,4 +93,4 @@ def worker_app() -> FastAPI:
     settings = get_settings()
     configure_logging(log_format=settings.log_format)
     apply_process_settings(settings, "query")
-    return create_app(settings)
+    return create_app(settings, serving=True)

@@ -22,6 +22,9 @@ and file-backed pages (``file``: the memory-mapped vectors and keyword postings,
 every worker through the page cache) and its proportional share (``pss``), beside the size
 of the raw vectors (chunks × dimension × 4 bytes).
 
+``first_searches_ms``: the first searches the just-started server answers, one at a time,
+before the load begins (a server that loads something on first use shows it here).
+
 ``--quality`` also scores the dev set (bench/eval_search.py's figures: nDCG@10 per language,
 result-set precision) with the same code, so each latency figure has its quality beside it.
 
@@ -298,6 +301,20 @@ def server_memory(pid: int) -> list[dict[str, Any]]:
     return out
 
 
+def first_searches(base: str) -> list[float]:
+    """Milliseconds of the first searches a just-started server answers, one at a time (every
+    query of the mix once): what a user pays who asks right after a restart, before any warm-up."""
+    import httpx
+
+    took: list[float] = []
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for query in QUERIES:
+            began = time.monotonic()
+            http.get("/search", params={"q": query, "k": 10}).raise_for_status()
+            took.append(round((time.monotonic() - began) * 1000, 1))
+    return took
+
+
 def run_load(base: str, clients: int, seconds: float, warmup: float, fresh: bool = False) -> dict[str, Any]:
     """Closed-loop load with ``clients`` threads; latencies of requests after the warm-up."""
     import httpx
@@ -439,10 +456,12 @@ def main() -> None:
         health = _wait_ready(base, proc)
         _wait_all_workers(base, args.workers)
         load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
+        first = first_searches(base)
         stages_before = _stage_counts(base)
         result = run_load(base, args.clients, args.seconds, args.warmup, fresh=args.fresh)
         result["stage_mean_ms"] = _stage_means(stages_before, _stage_counts(base))
         result["memory"] = server_memory(proc.pid)
+        result["first_searches_ms"] = first
     finally:
         proc.terminate()
         try:

@@ -37,6 +37,13 @@ def mostly_english(text: str) -> bool:
     return english >= 3 and english > 2 * swedish
 
 
+def load_detector() -> None:
+    """Load py3langid's bundled model now (it loads on first use, a few tenths of a second)."""
+    import py3langid
+
+    py3langid.classify("")
+
+
 def detect_language(text: str) -> Language:
     """Best guess of the language of ``text`` (first ~5,000 characters are enough)."""
     sample = text[:5000]

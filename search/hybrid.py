@@ -25,13 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.language import detect_language
+from ingest.language import detect_language, load_detector
 from ingest.nlp.taxonomy import load_taxonomy
 from search.chunking import split_sentences
 from search.normalize import (
     ENGLISH_STOPWORDS,
     SWEDISH_STOPWORDS,
     known,
+    load_dictionaries,
     query_terms,
     terms_for_word,
     tokenize,
@@ -42,6 +43,18 @@ RRF_K = 60  # the classic reciprocal-rank-fusion offset; FusionWeights.rrf_k ove
 
 
 # -- query language -------------------------------------------------------------------------
+
+
+def load_query_analysis() -> None:
+    """Load now what analysing a query otherwise reads on first use.
+
+    Both languages' dictionaries (about a second), the language detector a tied query falls
+    back to, and the taxonomy: a server calls this at startup, so its first search costs what
+    every other one does.
+    """
+    load_dictionaries(("sv", "en"))
+    load_detector()
+    load_taxonomy()
 
 
 def detect_query_language(text: str) -> str:

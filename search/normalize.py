@@ -84,6 +84,16 @@ def known(word: str, lang: str = "sv") -> bool:
     return bool(simplemma.is_known(word, lang=lang))
 
 
+def load_dictionaries(langs: tuple[str, ...] = ("sv", "en")) -> None:
+    """Decode simplemma's dictionaries for ``langs`` now rather than on the first word asked.
+
+    simplemma reads a dictionary lazily (Swedish and English together take about a second),
+    so a server calls this at startup and its first search does not pay for it.
+    """
+    for lang in langs:
+        simplemma.is_known("och", lang=lang)
+
+
 def stem(word: str) -> str:
     """One word's index term: its Swedish lemma, stemmed."""
     return _STEMMER.stemWord(_lemma(word))

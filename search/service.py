@@ -52,6 +52,7 @@ from search.fusion import fuse, words_matched
 from search.hybrid import (
     FusionWeights,
     QueryPlan,
+    load_query_analysis,
     make_snippet,
     plan_query,
     taxonomy_slugs,
@@ -326,6 +327,12 @@ class SearchService:
             self._local.store = store
         return store
 
+    def warm(self) -> None:
+        """Make the first search cost what the others do: load the query analysis's dictionaries,
+        language model and taxonomy, and run the query model once (its first run allocates)."""
+        load_query_analysis()
+        self._query_vectors.warm()
+
     def health(self) -> dict[str, object]:
         """What is served: readiness, sizes, index version, model."""
         store = self._store()
@@ -454,6 +461,11 @@ class _QueryVectorCache:
         self._lock = threading.Lock()
         self._embed_lock = threading.Lock()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def warm(self) -> None:
+        """Run the model once outside the cache and the timings (its first run allocates)."""
+        with self._embed_lock:
+            self._embedder.encode_query(["uppvärmning"])
 
     def vector(self, query: str) -> np.ndarray:
         with self._lock:

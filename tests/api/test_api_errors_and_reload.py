@@ -73,3 +73,27 @@ def test_a_new_index_generation_is_served_without_restart(tmp_path: Path, model_
         after = client.get("/search", params={"q": "tandvård"}).json()
         assert after["results"][0]["doc_id"] == "b"
         assert client.get("/health").json()["index_version"] != version
+
+
+def test_a_server_warms_the_query_analysis_before_its_first_request(api_settings: Settings,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Startup loads what the first search would otherwise read (tests/search/test_query_warmup.py),
+    and a serving process freezes its startup objects out of the garbage collector."""
+    import gc
+
+    import search.service
+    from api.app import create_app
+
+    calls: list[str] = []
+    real = search.service.load_query_analysis
+    monkeypatch.setattr(search.service, "load_query_analysis", lambda: (calls.append("warm"), real())[1])
+    try:
+        with TestClient(create_app(api_settings, serving=True), raise_server_exceptions=False) as client:
+            assert calls == ["warm"]  # during startup, before any request
+            assert gc.get_freeze_count() > 0
+            assert client.get("/search", params={"q": "spelberoende"}).status_code == 200
+    finally:
+        gc.unfreeze()
+    assert calls == ["warm"]
+    with TestClient(create_app(api_settings, warm=False), raise_server_exceptions=False):
+        assert calls == ["warm"]  # warm=False (tests, tools): nothing loaded at startup
