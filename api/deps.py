@@ -108,13 +108,11 @@ class ApiState:
         except queue.Empty:
             return None
 
-    def borrow_store(self) -> Store:
-        """An idle store connection, or a new one when all are lent out."""
-        store = self.idle_store()
-        if store is None:
-            store = open_store(self.settings.db_path)
-            with self._all_lock:
-                self._all.append(store)
+    def new_store(self) -> Store:
+        """A new store connection, closed with the others by :meth:`close` (opening one blocks)."""
+        store = open_store(self.settings.db_path)
+        with self._all_lock:
+            self._all.append(store)
         return store
 
     def return_store(self, store: Store) -> None:
@@ -147,7 +145,7 @@ StateDep = Annotated[ApiState, Depends(get_state)]
 async def get_store(state: StateDep) -> AsyncIterator[Store]:
     store = state.idle_store()
     if store is None:
-        store = await run_in_threadpool(state.borrow_store)
+        store = await run_in_threadpool(state.new_store)
     try:
         yield store
     finally:

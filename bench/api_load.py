@@ -204,41 +204,29 @@ def add_synthetic(settings: Settings, chunks_wanted: int, seed: int = 7) -> int:
         return store.chunk_count()
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> dict[str, Any]:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            answer = httpx.get(f"{base}/health", timeout=5)
-            if answer.status_code == 200 and answer.json().get("status") == "ok":
-                return dict(answer.json())
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("the server did not become ready")
-
-
-def _wait_all_workers(base: str, workers: int, timeout: float = 300) -> None:
-    """Wait until each of ``workers`` server processes has answered ``/health`` (on a new
-    connection each time, so any of them may accept it). A worker still loading accepts no
-    connection, so clients that connect before it is up all stay with the others."""
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], workers: int, timeout: float = 300) -> dict[str, Any]:
+    """The server's ``/health`` once each of its ``workers`` processes has answered ready (on a
+    new connection each time, so any of them may accept it). A worker still loading accepts no
+    connection, so clients that connect before it is up would all stay with the others."""
     import httpx
 
     seen: set[int] = set()
+    health: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
     while len(seen) < workers:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"only {len(seen)} of {workers} server workers answered")
+            raise RuntimeError(f"only {len(seen)} of {workers} server workers became ready")
         try:
             answer = httpx.get(f"{base}/health", timeout=5)
             if answer.status_code == 200 and answer.json().get("status") == "ok":
-                seen.add(int(answer.json()["worker_pid"]))
+                health = dict(answer.json())
+                seen.add(int(health["worker_pid"]))
         except httpx.HTTPError:
             pass
         time.sleep(0.05)
+    return health
 
 
 def _stage_counts(base: str) -> dict[str, dict[str, float]]:
@@ -453,8 +441,7 @@ def main() -> None:
                 raise RuntimeError("the server did not report its port")
             time.sleep(0.1)
         base = f"http://127.0.0.1:{int(port_file.read_text())}"
-        health = _wait_ready(base, proc)
-        _wait_all_workers(base, args.workers)
+        health = _wait_ready(base, proc, args.workers)
         load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
         first = first_searches(base)
         stages_before = _stage_counts(base)

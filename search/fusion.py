@@ -66,20 +66,21 @@ def fuse(mode: str, rankings: Sequence[Ranking], documents_of: DocumentsOf, rrf_
         raise ValueError(f"ranking names must be distinct: {names}")
     chunks = [np.fromiter((v for v, _ in r), np.int64, len(r)) for _, r, _ in rankings]
     raws = [np.fromiter((s for _, s in r), np.float64, len(r)) for _, r, _ in rankings]
-    docs = [documents_of(c) for c in chunks]
     all_chunks = np.concatenate(chunks) if chunks else np.empty(0, np.int64)
-    all_docs = np.concatenate(docs) if docs else np.empty(0, np.int64)
+    all_docs = documents_of(all_chunks)
     known = all_docs >= 0
+    bounds = np.cumsum([0] + [c.size for c in chunks])
+    kept = [known[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]  # per ranking: live chunks
     slot_docs, occurrence_slot = np.unique(all_docs[known], return_inverse=True)
     n = slot_docs.size
-    chunk_score = _chunk_scores(chunks, [w for _, _, w in rankings], rrf_k)[known]
+    chunk_score = _chunk_scores(chunks, all_chunks, [w for _, _, w in rankings], rrf_k)[known]
 
     score = np.zeros(n)
     evidence = np.zeros(n, dtype=bool)
     by_words = np.zeros(n, dtype=bool)
     cosine = np.full(n, np.nan)
-    offsets = np.cumsum([0] + [int(np.count_nonzero(d >= 0)) for d in docs])
-    for (name, _, weight), raw, d, lo, hi in zip(rankings, raws, docs, offsets[:-1], offsets[1:], strict=True):
+    offsets = np.cumsum([0] + [int(np.count_nonzero(k)) for k in kept])
+    for (name, _, weight), raw, keep, lo, hi in zip(rankings, raws, kept, offsets[:-1], offsets[1:], strict=True):
         slots = occurrence_slot[lo:hi]
         present, first = np.unique(slots, return_index=True)
         order = np.argsort(first)  # the ranking's documents in the order they first appear
@@ -90,7 +91,7 @@ def fuse(mode: str, rankings: Sequence[Ranking], documents_of: DocumentsOf, rrf_
         elif name not in NOT_EVIDENCE:
             evidence[ranked] = True
         if name == "vector":
-            cosine[ranked] = raw[d >= 0][first[order]]
+            cosine[ranked] = raw[keep][first[order]]
     if mode == "vector":
         score = cosine.copy()
     # The passage: the highest chunk score, the first occurrence among equals.
@@ -101,12 +102,13 @@ def fuse(mode: str, rankings: Sequence[Ranking], documents_of: DocumentsOf, rrf_
                  evidence=evidence, by_words=by_words, cosine=cosine)
 
 
-def _chunk_scores(chunks: Sequence[np.ndarray], weights: Sequence[float], rrf_k: int) -> np.ndarray:
-    """Every occurrence's fused chunk score: weighted RRF of that chunk over the rankings
-    (0 for a chunk only rankings of weight 0 hold), summed ranking by ranking."""
+def _chunk_scores(chunks: Sequence[np.ndarray], all_chunks: np.ndarray, weights: Sequence[float],
+                  rrf_k: int) -> np.ndarray:
+    """Every occurrence's fused chunk score (``all_chunks``: the rankings' chunks one after the
+    other): weighted RRF of that chunk over the rankings (0 for a chunk only rankings of weight
+    0 hold), summed ranking by ranking."""
     weighted = [(c, weight / (rrf_k + np.arange(c.size) + 1)) for c, weight in zip(chunks, weights, strict=True)
                 if weight > 0]
-    all_chunks = np.concatenate(chunks) if chunks else np.empty(0, np.int64)
     if not weighted:
         return np.zeros(all_chunks.size)
     ids = np.concatenate([c for c, _ in weighted])
@@ -120,10 +122,6 @@ def words_matched(per_word: Sequence[np.ndarray], documents_of: DocumentsOf, fus
                   share: float) -> np.ndarray:
     """Per slot of ``fused``: does the document name at least ``share`` of the query's words
     (``per_word``: each word's chunk ids), rounded up?"""
-    named = np.zeros(fused.doc_index.size, dtype=np.int64)
-    for chunk_ids in per_word:
-        d = np.unique(documents_of(chunk_ids))
-        pos = np.clip(np.searchsorted(fused.doc_index, d), 0, max(0, fused.doc_index.size - 1))
-        hit = (d >= 0) & (fused.doc_index[pos] == d) if fused.doc_index.size else np.zeros(d.size, dtype=bool)
-        named[pos[hit]] += 1
+    named = sum((np.isin(fused.doc_index, documents_of(chunk_ids)) for chunk_ids in per_word),
+                np.zeros(fused.doc_index.size, dtype=np.int64))
     return named >= math.ceil(share * len(per_word))
