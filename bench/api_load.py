@@ -22,6 +22,11 @@ and file-backed pages (``file``: the memory-mapped vectors and keyword postings,
 every worker through the page cache) and its proportional share (``pss``), beside the size
 of the raw vectors (chunks × dimension × 4 bytes).
 
+``--repeat 2`` runs the load against two separately started servers; with ``--fresh`` each
+sees every query for the first time. ``own_cost`` is then each request's faster answer: what the
+query itself costs uncached, without the interruptions the machine adds to one run or the other
+(the raw figures, the last run's, keep them).
+
 ``first_searches_ms``: the first searches the just-started server answers, one at a time,
 before the load begins (a server that loads something on first use shows it here).
 
@@ -30,7 +35,8 @@ result-set precision) with the same code, so each latency figure has its quality
 
 Usage:
     python bench/api_load.py [--data-dir DIR] [--chunks 100000] [--clients 8] [--seconds 30]
-                             [--backend torch|onnx-int8|openvino-int8] [--workers 1] [--fresh] [--quality]
+                             [--backend torch|onnx-int8|openvino-int8] [--workers 1] [--fresh] [--repeat 1]
+                             [--quality]
 
 The data directory (default: a fresh temporary one) is reused when it already holds at
 least ``--chunks`` chunks, so a second run only measures. With ``REGIONSOK_STORE_URL`` set the
@@ -303,8 +309,13 @@ def first_searches(base: str) -> list[float]:
     return took
 
 
-def run_load(base: str, clients: int, seconds: float, warmup: float, fresh: bool = False) -> dict[str, Any]:
-    """Closed-loop load with ``clients`` threads; latencies of requests after the warm-up."""
+def run_load(base: str, clients: int, seconds: float, warmup: float, fresh: bool = False,
+             by_request: dict[tuple[int, int], float] | None = None) -> dict[str, Any]:
+    """Closed-loop load with ``clients`` threads; latencies of requests after the warm-up.
+
+    ``by_request`` receives each measured request's seconds under (client, its number in that
+    client's stream): client ``i`` always asks the same sequence, so two runs can be compared
+    request by request."""
     import httpx
 
     latencies: list[float] = []
@@ -319,7 +330,9 @@ def run_load(base: str, clients: int, seconds: float, warmup: float, fresh: bool
         rng = random.Random(number)
         stream = fresh_queries(number) if fresh else None
         with httpx.Client(base_url=base, timeout=60) as http:
+            sequence = -1
             while (now := time.monotonic()) < stop:
+                sequence += 1
                 params: dict[str, Any] = {"q": next(stream) if stream else rng.choice(QUERIES), "k": 10}
                 if rng.random() < 0.3:
                     params["county"] = rng.choice(COUNTIES)
@@ -332,28 +345,46 @@ def run_load(base: str, clients: int, seconds: float, warmup: float, fresh: bool
                     with lock:
                         latencies.append(took)
                         errors += not ok
+                        if by_request is not None and ok:
+                            by_request[(number, sequence)] = took
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    latencies.sort()
+    return {"requests": len(latencies), "errors": errors, "requests_per_s": round(len(latencies) / seconds, 2),
+            **latency_summary(latencies)}
+
+
+def latency_summary(seconds: list[float]) -> dict[str, float]:
+    """p50/p95/p99/max/mean in milliseconds, and the max over the median."""
+    latencies = sorted(seconds)
+    if not latencies:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0, "max_over_p50": 0.0, "mean_ms": 0.0}
 
     def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else 0.0
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
 
     return {
-        "requests": len(latencies),
-        "errors": errors,
-        "requests_per_s": round(len(latencies) / seconds, 2),
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
-        "max_ms": round(latencies[-1] * 1000, 1) if latencies else 0.0,
-        "max_over_p50": round(latencies[-1] / latencies[len(latencies) // 2], 2) if latencies else 0.0,
-        "mean_ms": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "max_over_p50": round(latencies[-1] / latencies[len(latencies) // 2], 2),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 1),
     }
+
+
+def own_costs(runs: list[dict[tuple[int, int], float]]) -> dict[str, Any]:
+    """Each request's fastest answer over runs against separately started servers.
+
+    Every server sees the (fresh) query for the first time, so each answer is uncached; the
+    machine's interruptions (another process, the load generator on the same cores) seldom
+    strike the same request in every run, so the fastest is what the query itself costs."""
+    common = set.intersection(*(set(run) for run in runs))
+    return {"runs": len(runs), "requests": len(common),
+            **latency_summary([min(run[key] for run in runs) for key in common])}
 
 
 def dev_quality(model: str | None, backend: str | None) -> dict[str, Any]:
@@ -379,6 +410,41 @@ def dev_quality(model: str | None, backend: str | None) -> dict[str, Any]:
                 "result_set_precision": result_set_quality(service, queries, labels)["precision"]}
 
 
+def serve_and_load(args: argparse.Namespace, env: dict[str, str], data_dir: Path,
+                   by_request: dict[tuple[int, int], float]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Start `regionsok serve` on ``data_dir``, measure it under load, stop it: its /health and the figures."""
+    port_file = data_dir / "serve.port"
+    port_file.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", "0",
+         "--port-file", str(port_file), "--workers", str(args.workers)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not port_file.exists():  # written once the socket listens
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not report its port")
+            time.sleep(0.1)
+        base = f"http://127.0.0.1:{int(port_file.read_text())}"
+        health = _wait_ready(base, proc, args.workers)
+        load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
+        first = first_searches(base)
+        stages_before = _stage_counts(base)
+        result = run_load(base, args.clients, args.seconds, args.warmup, fresh=args.fresh, by_request=by_request)
+        result["stage_mean_ms"] = _stage_means(stages_before, _stage_counts(base))
+        result["memory"] = server_memory(proc.pid)
+        result["first_searches_ms"] = first
+        result["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+        return health, result
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=None, help="reuse/build here (default: a temp dir)")
@@ -390,8 +456,13 @@ def main() -> None:
                         help="the server's query-embedding backend (default: REGIONSOK_EMBEDDING_BACKEND or torch)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
     parser.add_argument("--fresh", action="store_true", help="every request a query never asked before")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="start the server this many times and run the same load against each; the "
+                             "figures are the last run's, and `own_cost` each request's fastest answer")
     parser.add_argument("--quality", action="store_true", help="also score the dev set with this code")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -422,41 +493,23 @@ def main() -> None:
 
     build_peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # this process: the build
 
-    port_file = data_dir / "serve.port"
-    port_file.unlink(missing_ok=True)
     env = {**os.environ, "REGIONSOK_DATA_DIR": str(data_dir)}
     if model:
         env["REGIONSOK_EMBEDDING_MODEL"] = model
     if args.backend:
         env["REGIONSOK_EMBEDDING_BACKEND"] = args.backend
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "regionsok", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--port-file", str(port_file), "--workers", str(args.workers)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    runs: list[dict[tuple[int, int], float]] = []
+    health: dict[str, Any] = {}
+    result: dict[str, Any] = {}
     try:
-        deadline = time.monotonic() + 300
-        while not port_file.exists():  # written once the socket listens
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not report its port")
-            time.sleep(0.1)
-        base = f"http://127.0.0.1:{int(port_file.read_text())}"
-        health = _wait_ready(base, proc, args.workers)
-        load_before = os.getloadavg()[0]  # other processes' load skews a 2-core measurement
-        first = first_searches(base)
-        stages_before = _stage_counts(base)
-        result = run_load(base, args.clients, args.seconds, args.warmup, fresh=args.fresh)
-        result["stage_mean_ms"] = _stage_means(stages_before, _stage_counts(base))
-        result["memory"] = server_memory(proc.pid)
-        result["first_searches_ms"] = first
+        for _ in range(args.repeat):  # a new server each time: each sees the same stream uncached
+            runs.append({})
+            health, result = serve_and_load(args, env, data_dir, runs[-1])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
+    if args.repeat > 1:
+        result["own_cost"] = own_costs(runs)
     print(json.dumps({
         "bench": "api_load",
         "endpoint": "/search",
@@ -469,10 +522,10 @@ def main() -> None:
         "index_kind": health.get("index", {}).get("index_kind"),
         "backend": health.get("index", {}).get("backend"),
         "cpu_count": os.cpu_count(),
-        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "build_seconds": build_seconds,
         "build_peak_rss_mb": build_peak_mb,
         "fresh_queries": args.fresh,
+        "server_starts": args.repeat,
         "raw_vectors_mb": round((health.get("index", {}).get("vectors") or 0) * (health.get("index", {}).get("dim") or 0)
                                 * 4 / 2**20, 1),
         **result,

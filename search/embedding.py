@@ -53,6 +53,9 @@ _DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # the names sentence
 #: Texts per run of an exported graph. On 2 CPU cores both runtimes were fastest at 2–4
 #: (ONNX Runtime int8: 25 chunks/s at 2–4, 16 at 32), so larger settings are capped here.
 GRAPH_BATCH_SIZE = 4
+#: ONNX Runtime's session option that stops its threads spinning once a run returns (see
+#: search.runtime: a query process sets it; spinning between runs only pays for back-to-back batches).
+ONNX_STOP_SPINNING = "session.force_spinning_stop"
 
 
 class Embedder:
@@ -210,8 +213,11 @@ class OnnxEmbedder(GraphEmbedder):
     def _load(self, path: Path) -> int:
         import onnxruntime as ort
 
+        counts = thread_counts()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = thread_counts().graph
+        options.intra_op_num_threads = counts.graph
+        if not counts.graph_spin_between_runs:  # spin within a run, stop when it returns
+            options.add_session_config_entry(ONNX_STOP_SPINNING, "1")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}

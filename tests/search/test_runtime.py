@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import faiss
 import pytest
@@ -48,3 +49,26 @@ def test_loading_a_search_service_leaves_the_process_thread_count_alone(seed_ser
     faiss.omp_set_num_threads(2)
     SearchService(seed_service.settings, embedder=seed_service.embedder)  # type: ignore[attr-defined]
     assert faiss.omp_get_max_threads() == 2
+
+
+@pytest.mark.parametrize(("workload", "stops"), [("query", True), ("build", False)])
+def test_a_query_process_stops_the_int8_runtime_spinning_after_each_embedding(
+    model_dir: Path, workload: str, stops: bool
+) -> None:
+    # A search embeds one query and goes on with FAISS, the keyword side and the response: ONNX
+    # Runtime's threads spinning after the run would take the core that work needs. Indexing runs
+    # batch after batch and keeps them spinning.
+    from search.embedding import ONNX_STOP_SPINNING, OnnxEmbedder
+
+    if not (model_dir / OnnxEmbedder.graph_file).is_file():
+        pytest.skip("the model was built without the ONNX export (--no-onnx)")
+    apply_process_settings(Settings(compute_threads=2), workload)  # type: ignore[arg-type]
+    embedder = OnnxEmbedder(model_dir, name="e5-onnx-int8", batch_size=4)
+    assert embedder.encode_query(["spelberoende"]).shape == (1, embedder.dim)
+    options = embedder._session.get_session_options()
+    try:
+        stop = options.get_session_config_entry(ONNX_STOP_SPINNING)
+    except RuntimeError:  # ONNX Runtime's answer for an option never set
+        stop = None
+    assert stop == ("1" if stops else None)
+    assert options.intra_op_num_threads == 2
