@@ -333,15 +333,15 @@ class SearchService:
 
     def warm(self) -> None:
         """Make the first search cost what the others do: load the query analysis's dictionaries,
-        language model and taxonomy, run the query model once (its first run allocates), then
-        answer :data:`WARM_UP_QUERY` without and with a filter, unrecorded.
+        language model and taxonomy, then answer :data:`WARM_UP_QUERY` without and with a
+        filter, unrecorded.
 
         That search is what the first one would otherwise pay for on top of its own work (49 ms
-        against 19 at 133k chunks): each stage's first call (FAISS's search buffers, the keyword
-        side's, SQLite's statements and pages) and the passage analysis of the common words.
+        against 19 at 133k chunks): the query model's first run (it allocates), each stage's first
+        call (FAISS's search buffers, the keyword side's, SQLite's statements and pages) and the
+        passage analysis of the common words.
         """
         load_query_analysis()
-        self._query_vectors.warm()
         unrecorded = SearchTimings()
         for filters in (SearchFilters(), SearchFilters(counties=(WARM_UP_COUNTY,))):
             self._search(SearchRequest(WARM_UP_QUERY, filters=filters), unrecorded)
@@ -475,11 +475,6 @@ class _QueryVectorCache:
         self._lock = threading.Lock()
         self._embed_lock = threading.Lock()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def warm(self) -> None:
-        """Run the model once outside the cache and the timings (its first run allocates)."""
-        with self._embed_lock:
-            self._embedder.encode_query(["uppvärmning"])
 
     def vector(self, query: str, timings: SearchTimings) -> np.ndarray:
         """The query's vector, from the cache or the model (``timings`` counts which)."""
